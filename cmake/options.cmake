@@ -1,0 +1,18 @@
+# Warning and sanitizer flags, applied per target with nbsched_set_warnings(<target>) so that
+# generated protobuf code is not held to -Werror.
+function(nbsched_set_warnings target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic)
+  if(NBSCHED_WERROR)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+endfunction()
+
+if(NBSCHED_SANITIZE)
+  add_compile_options(-fsanitize=${NBSCHED_SANITIZE} -fno-omit-frame-pointer -fno-sanitize-recover=all)
+  add_link_options(-fsanitize=${NBSCHED_SANITIZE})
+endif()
+
+find_program(CCACHE_PROGRAM ccache)
+if(CCACHE_PROGRAM)
+  set(CMAKE_CXX_COMPILER_LAUNCHER ${CCACHE_PROGRAM})
+endif()

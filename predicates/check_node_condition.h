@@ -1,0 +1,17 @@
+#pragma once
+
+#include <string_view>
+
+#include "scheduler/model/plugin.h"
+
+namespace nbsched::predicates {
+
+/// The node reports Ready=True and, when it reports NetworkUnavailable, False (interfaces.md §5). Reasons `node(s) were not ready`, `node(s) had unavailable network`, in that order; UnschedulableAndUnresolvable.
+class CheckNodeCondition final : public FilterPlugin {
+ public:
+  static constexpr std::string_view kName = "CheckNodeCondition";
+  std::string_view Name() const override { return kName; }
+  Status Filter(const CycleState& state, const Pod& pod, const NodeInfo& node) const override;
+};
+
+}  // namespace nbsched::predicates

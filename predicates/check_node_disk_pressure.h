@@ -1,0 +1,17 @@
+#pragma once
+
+#include <string_view>
+
+#include "scheduler/model/plugin.h"
+
+namespace nbsched::predicates {
+
+/// 1.13: DiskPressure=True fails every pod. `node(s) had disk pressure`; UnschedulableAndUnresolvable.
+class CheckNodeDiskPressure final : public FilterPlugin {
+ public:
+  static constexpr std::string_view kName = "CheckNodeDiskPressure";
+  std::string_view Name() const override { return kName; }
+  Status Filter(const CycleState& state, const Pod& pod, const NodeInfo& node) const override;
+};
+
+}  // namespace nbsched::predicates

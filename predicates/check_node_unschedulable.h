@@ -1,0 +1,17 @@
+#pragma once
+
+#include <string_view>
+
+#include "scheduler/model/plugin.h"
+
+namespace nbsched::predicates {
+
+/// spec.unschedulable fails unless the pod tolerates node.kubernetes.io/unschedulable:NoSchedule. `node(s) were unschedulable`; UnschedulableAndUnresolvable.
+class CheckNodeUnschedulable final : public FilterPlugin {
+ public:
+  static constexpr std::string_view kName = "CheckNodeUnschedulable";
+  std::string_view Name() const override { return kName; }
+  Status Filter(const CycleState& state, const Pod& pod, const NodeInfo& node) const override;
+};
+
+}  // namespace nbsched::predicates

@@ -1,0 +1,17 @@
+#pragma once
+
+#include <string_view>
+
+#include "scheduler/model/plugin.h"
+
+namespace nbsched::predicates {
+
+/// spec.nodeSelector and required node affinity must both match. `node(s) didn't match Pod's node affinity/selector`; UnschedulableAndUnresolvable.
+class MatchNodeSelector final : public FilterPlugin {
+ public:
+  static constexpr std::string_view kName = "MatchNodeSelector";
+  std::string_view Name() const override { return kName; }
+  Status Filter(const CycleState& state, const Pod& pod, const NodeInfo& node) const override;
+};
+
+}  // namespace nbsched::predicates

@@ -1,0 +1,17 @@
+#pragma once
+
+#include <string_view>
+
+#include "scheduler/model/plugin.h"
+
+namespace nbsched::predicates {
+
+/// The node's free allocatable must hold the pod's effective request (cpu, memory, ephemeral storage, pod count, extended resources such as nvidia.com/gpu, sorted by name). All reasons kept; Unschedulable.
+class PodFitsResources final : public FilterPlugin {
+ public:
+  static constexpr std::string_view kName = "PodFitsResources";
+  std::string_view Name() const override { return kName; }
+  Status Filter(const CycleState& state, const Pod& pod, const NodeInfo& node) const override;
+};
+
+}  // namespace nbsched::predicates

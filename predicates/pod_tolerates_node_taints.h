@@ -1,0 +1,17 @@
+#pragma once
+
+#include <string_view>
+
+#include "scheduler/model/plugin.h"
+
+namespace nbsched::predicates {
+
+/// Every NoSchedule/NoExecute taint must be tolerated; the first untolerated one (node order) is reported as `node(s) had untolerated taint {key: value}`; UnschedulableAndUnresolvable.
+class PodToleratesNodeTaints final : public FilterPlugin {
+ public:
+  static constexpr std::string_view kName = "PodToleratesNodeTaints";
+  std::string_view Name() const override { return kName; }
+  Status Filter(const CycleState& state, const Pod& pod, const NodeInfo& node) const override;
+};
+
+}  // namespace nbsched::predicates

@@ -1,0 +1,35 @@
+#pragma once
+
+/// The parts of a v1.Node that scheduling reads. Immutable once decoded; shared as
+/// `shared_ptr<const Node>`.
+
+#include <string>
+#include <vector>
+
+#include "scheduler/model/resources.h"
+#include "scheduler/model/selectors.h"
+
+namespace nbsched {
+
+struct NodeCondition {
+  std::string type;    // Ready, MemoryPressure, DiskPressure, PIDPressure, NetworkUnavailable, ...
+  std::string status;  // True, False, Unknown
+};
+
+struct Node {
+  std::string name;
+  Labels labels;
+  Labels annotations;
+  std::vector<Taint> taints;
+  bool unschedulable = false;
+  std::vector<NodeCondition> conditions;
+  ResourceList capacity_list;
+  ResourceList allocatable_list;
+  Resources allocatable;  // rounded allocatable_list, set by Finalize()
+
+  /// Status of the condition of that type, or nullptr when the node does not report it.
+  const std::string* ConditionStatus(std::string_view type) const;
+  void Finalize() { allocatable = Resources::FromList(allocatable_list); }
+};
+
+}  // namespace nbsched

@@ -1,0 +1,61 @@
+#pragma once
+
+/// A node together with the pods that run on it and the aggregates filters and scores read
+/// (upstream framework.NodeInfo). Built once per snapshot change, then immutable and shared by
+/// request threads without locks.
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "scheduler/model/node.h"
+#include "scheduler/model/pod.h"
+
+namespace nbsched {
+
+/// A host port in use: normalised protocol ("TCP" when empty) and IP ("0.0.0.0" when empty).
+struct HostPort {
+  std::string ip;
+  std::string protocol;
+  int32_t port = 0;
+  friend bool operator==(const HostPort&, const HostPort&) = default;
+};
+
+class NodeInfo {
+ public:
+  NodeInfo(std::shared_ptr<const Node> node, std::vector<std::shared_ptr<const Pod>> pods);
+
+  const Node& node() const { return *node_; }
+  const std::shared_ptr<const Node>& node_ptr() const { return node_; }
+  const std::string& name() const { return node_->name; }
+  const Resources& allocatable() const { return node_->allocatable; }
+  const std::vector<std::shared_ptr<const Pod>>& pods() const { return pods_; }
+  int64_t pod_count() const { return static_cast<int64_t>(pods_.size()); }
+
+  /// Σ effective requests of the pods (Fit filter, BalancedAllocation).
+  const Resources& requested() const { return requested_; }
+  /// Σ requests with cpu/memory defaults (Fit scoring strategies).
+  const Resources& non_zero_requested() const { return non_zero_requested_; }
+  /// Σ 1.13-style requests (regular containers, each rounded, defaults) for legacy forms.
+  const Resources& legacy_non_zero_requested() const { return legacy_non_zero_requested_; }
+  /// Host ports used by the regular containers of the pods.
+  const std::vector<HostPort>& used_ports() const { return used_ports_; }
+
+  /// A copy of this node with one more pod (assumed binding) or with a different Node object.
+  std::shared_ptr<const NodeInfo> WithPod(std::shared_ptr<const Pod> pod) const;
+  std::shared_ptr<const NodeInfo> WithNode(std::shared_ptr<const Node> node) const;
+
+ private:
+  std::shared_ptr<const Node> node_;
+  std::vector<std::shared_ptr<const Pod>> pods_;
+  Resources requested_;
+  Resources non_zero_requested_;
+  Resources legacy_non_zero_requested_;
+  std::vector<HostPort> used_ports_;
+};
+
+/// Host ports a pod asks for (regular containers, hostPort > 0), normalised.
+std::vector<HostPort> PodHostPorts(const Pod& pod);
+
+}  // namespace nbsched

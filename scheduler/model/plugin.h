@@ -1,0 +1,85 @@
+#pragma once
+
+/// The two extension points (upstream framework FilterPlugin / ScorePlugin). Plugins are
+/// stateless: built once per policy from their args, `const` methods only, shared by all request
+/// threads. Per-request data goes into the request's CycleState.
+
+#include <any>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "scheduler/model/node_info.h"
+#include "scheduler/model/pod.h"
+#include "scheduler/model/snapshot.h"
+#include "scheduler/model/status.h"
+
+namespace nbsched {
+
+inline constexpr int64_t kMaxNodeScore = 100;
+
+/// Per-request scratch space: PreFilter/PreScore store, Filter/Score read. Keyed by plugin name.
+/// Thread-compatible: written before the per-node loop, only read inside it.
+class CycleState {
+ public:
+  template <typename T>
+  void Write(std::string_view key, T value) {
+    data_[std::string(key)] = std::make_shared<const T>(std::move(value));
+  }
+  /// nullptr when nothing of that type was written under the key.
+  template <typename T>
+  const T* Read(std::string_view key) const {
+    auto it = data_.find(key);
+    if (it == data_.end()) return nullptr;
+    return static_cast<const T*>(it->second.get());
+  }
+
+ private:
+  std::map<std::string, std::shared_ptr<const void>, std::less<>> data_;
+};
+
+struct NodeScore {
+  const NodeInfo* node = nullptr;
+  int64_t score = 0;
+};
+
+/// A plugin's arguments from the policy file: each key holds one value or a list, as strings
+/// (`form: legacy` → {"form": ["legacy"]}; `resources: [a, b]` → {"resources": ["a", "b"]}).
+using PluginArgs = std::map<std::string, std::vector<std::string>, std::less<>>;
+
+class Plugin {
+ public:
+  virtual ~Plugin() = default;
+  virtual std::string_view Name() const = 0;
+};
+
+class FilterPlugin : public Plugin {
+ public:
+  /// Optional: precompute per-pod state once per request (e.g. inter-pod affinity counts).
+  virtual void PreFilter(CycleState& /*state*/, const Pod& /*pod*/,
+                         const Snapshot& /*snapshot*/) const {}
+  /// Success, or Unschedulable[AndUnresolvable] with the upstream reasons. Never throws.
+  virtual Status Filter(const CycleState& state, const Pod& pod, const NodeInfo& node) const = 0;
+};
+
+class ScorePlugin : public Plugin {
+ public:
+  /// Optional: precompute per-pod state from the snapshot and the feasible nodes.
+  virtual void PreScore(CycleState& /*state*/, const Pod& /*pod*/, const Snapshot& /*snapshot*/,
+                        std::span<const NodeInfo* const> /*feasible*/) const {}
+  /// Raw score for one feasible node.
+  virtual int64_t Score(const CycleState& state, const Pod& pod, const NodeInfo& node) const = 0;
+  /// Maps the raw scores of all feasible nodes to 0..100 in place. Default: as is.
+  virtual void NormalizeScore(const CycleState& /*state*/, const Pod& /*pod*/,
+                              std::span<NodeScore> /*scores*/) const {}
+};
+
+/// Upstream helper.DefaultNormalizeScore: scale to 0..max_priority by the largest value; with
+/// `reverse`, max − value (all-zero input: everything max when reversed, else unchanged).
+void DefaultNormalizeScore(int64_t max_priority, bool reverse, std::span<NodeScore> scores);
+
+}  // namespace nbsched

@@ -1,0 +1,115 @@
+#pragma once
+
+/// The parts of a v1.Pod that scheduling reads, decoded once (scheduler/codec) and then immutable.
+/// `Finalize()` computes the derived request totals; every decoder calls it before sharing the
+/// pod. Shared across threads as `shared_ptr<const Pod>`.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "scheduler/model/resources.h"
+#include "scheduler/model/selectors.h"
+
+namespace nbsched {
+
+struct ContainerPort {
+  int32_t container_port = 0;
+  int32_t host_port = 0;
+  std::string protocol;  // "" means TCP
+  std::string host_ip;   // "" means 0.0.0.0
+};
+
+struct Container {
+  std::string name;
+  ResourceList requests;
+  ResourceList limits;
+  std::vector<ContainerPort> ports;
+  bool restartable = false;  // init container with restartPolicy: Always (a sidecar)
+};
+
+struct PodAffinityTerm {
+  LabelSelector label_selector;  // `nothing` when the term has no labelSelector
+  std::vector<std::string> namespaces;
+  std::optional<LabelSelector> namespace_selector;
+  std::string topology_key;
+};
+
+struct WeightedPodAffinityTerm {
+  int32_t weight = 0;
+  PodAffinityTerm term;
+};
+
+struct PodAffinity {  // used for both podAffinity and podAntiAffinity
+  std::vector<PodAffinityTerm> required;
+  std::vector<WeightedPodAffinityTerm> preferred;
+  bool empty() const { return required.empty() && preferred.empty(); }
+};
+
+/// The volume sources NoDiskConflict compares; other volume kinds only carry a name.
+struct Volume {
+  enum class Kind { kOther, kGcePersistentDisk, kAwsElasticBlockStore, kIscsi, kRbd };
+  std::string name;
+  Kind kind = Kind::kOther;
+  std::string id;  // GCE pdName, AWS volumeID, iSCSI iqn, RBD image
+  bool read_only = false;
+  std::vector<std::string> rbd_monitors;
+  std::string rbd_pool;
+};
+
+struct OwnerReference {
+  std::string api_version;
+  std::string kind;
+  std::string name;
+  std::string uid;
+  bool controller = false;
+};
+
+struct Pod {
+  std::string name;
+  std::string namespace_;
+  std::string uid;
+  Labels labels;
+  Labels annotations;
+  std::vector<OwnerReference> owner_references;
+  bool deleting = false;  // metadata.deletionTimestamp set
+
+  std::string node_name;
+  std::string scheduler_name;
+  std::vector<Container> containers;
+  std::vector<Container> init_containers;
+  ResourceList overhead;
+  Labels node_selector;
+  std::optional<NodeAffinity> node_affinity;
+  PodAffinity pod_affinity;
+  PodAffinity pod_anti_affinity;
+  std::vector<Toleration> tolerations;
+  std::vector<Volume> volumes;
+  bool has_topology_spread_constraints = false;
+
+  std::string phase;  // Pending, Running, Succeeded, Failed, Unknown
+
+  // ---- derived by Finalize() ----
+  /// Effective request (kubernetes-semantics.md §2): exact sums, rounded once per resource.
+  Resources request;
+  /// The same with absent cpu/memory filled with 100m / 200Mi per container (Fit scoring).
+  Resources non_zero_request;
+  /// 1.13's request for legacy scoring: regular containers only, each rounded, defaults filled.
+  Resources legacy_non_zero_request;
+
+  /// "namespace/name".
+  std::string Key() const { return namespace_ + "/" + name; }
+  /// Phase is neither Succeeded nor Failed.
+  bool IsActive() const { return phase != "Succeeded" && phase != "Failed"; }
+
+  /// Computes the derived fields; also copies limits of extended resources into absent requests
+  /// (device plugins' rule; the API server does that for native resources already).
+  void Finalize();
+};
+
+/// Effective request of the pod as exact quantities (before rounding), with optional defaults
+/// for absent cpu/memory keys of each container.
+ResourceList EffectiveRequestList(const Pod& pod, bool fill_defaults);
+
+}  // namespace nbsched

@@ -1,0 +1,122 @@
+#include "scheduler/model/selectors.h"
+
+#include <algorithm>
+#include <charconv>
+
+namespace nbsched {
+namespace {
+
+bool Contains(const std::vector<std::string>& values, std::string_view v) {
+  return std::find(values.begin(), values.end(), v) != values.end();
+}
+
+bool ParseInt64(std::string_view s, int64_t& out) {
+  if (s.empty()) return false;
+  const char* begin = s.data();
+  if (*begin == '+') ++begin;  // strconv.ParseInt accepts a leading '+'
+  auto [ptr, ec] = std::from_chars(begin, s.data() + s.size(), out);
+  return ec == std::errc() && ptr == s.data() + s.size();
+}
+
+// Returns false for invalid requirements as well as for non-matching ones.
+bool RequirementMatches(SelectorOp op, const std::vector<std::string>& values,
+                        const std::string* label) {
+  switch (op) {
+    case SelectorOp::kIn:
+      return !values.empty() && label != nullptr && Contains(values, *label);
+    case SelectorOp::kNotIn:
+      if (values.empty()) return false;  // invalid
+      return label == nullptr || !Contains(values, *label);
+    case SelectorOp::kExists:
+      return values.empty() && label != nullptr;
+    case SelectorOp::kDoesNotExist:
+      return values.empty() && label == nullptr;
+    case SelectorOp::kGt:
+    case SelectorOp::kLt: {
+      int64_t want = 0;
+      int64_t have = 0;
+      if (values.size() != 1 || !ParseInt64(values[0], want)) return false;
+      if (label == nullptr || !ParseInt64(*label, have)) return false;
+      return op == SelectorOp::kGt ? have > want : have < want;
+    }
+    case SelectorOp::kInvalid:
+      return false;
+  }
+  return false;
+}
+
+const std::string* Find(const Labels& labels, std::string_view key) {
+  auto it = labels.find(key);
+  return it == labels.end() ? nullptr : &it->second;
+}
+
+}  // namespace
+
+SelectorOp ParseSelectorOp(std::string_view op) {
+  if (op == "In") return SelectorOp::kIn;
+  if (op == "NotIn") return SelectorOp::kNotIn;
+  if (op == "Exists") return SelectorOp::kExists;
+  if (op == "DoesNotExist") return SelectorOp::kDoesNotExist;
+  if (op == "Gt") return SelectorOp::kGt;
+  if (op == "Lt") return SelectorOp::kLt;
+  return SelectorOp::kInvalid;
+}
+
+bool NodeSelectorTermMatches(const NodeSelectorTerm& term, const Labels& node_labels,
+                             std::string_view node_name) {
+  if (term.match_expressions.empty() && term.match_fields.empty()) return false;
+  for (const auto& req : term.match_expressions) {
+    if (!RequirementMatches(req.op, req.values, Find(node_labels, req.key))) return false;
+  }
+  for (const auto& req : term.match_fields) {
+    // Only metadata.name with In/NotIn and exactly one value is a valid field requirement.
+    if (req.key != "metadata.name" || req.values.size() != 1 ||
+        (req.op != SelectorOp::kIn && req.op != SelectorOp::kNotIn)) {
+      return false;
+    }
+    const std::string name(node_name);
+    if (!RequirementMatches(req.op, req.values, &name)) return false;
+  }
+  return true;
+}
+
+bool NodeSelectorTermsMatch(const std::vector<NodeSelectorTerm>& terms, const Labels& node_labels,
+                            std::string_view node_name) {
+  for (const auto& term : terms) {
+    if (NodeSelectorTermMatches(term, node_labels, node_name)) return true;
+  }
+  return false;
+}
+
+bool LabelSelectorMatches(const LabelSelector& selector, const Labels& labels) {
+  if (selector.nothing) return false;
+  if (!MapSelectorMatches(selector.match_labels, labels)) return false;
+  for (const auto& req : selector.match_expressions) {
+    if (req.op == SelectorOp::kGt || req.op == SelectorOp::kLt) return false;  // invalid here
+    if (!RequirementMatches(req.op, req.values, Find(labels, req.key))) return false;
+  }
+  return true;
+}
+
+bool MapSelectorMatches(const Labels& selector, const Labels& labels) {
+  for (const auto& [key, value] : selector) {
+    const std::string* have = Find(labels, key);
+    if (have == nullptr || *have != value) return false;
+  }
+  return true;
+}
+
+bool ToleratesTaint(const Toleration& toleration, const Taint& taint) {
+  if (!toleration.effect.empty() && toleration.effect != taint.effect) return false;
+  if (!toleration.key.empty() && toleration.key != taint.key) return false;
+  if (toleration.op == "Exists") return true;
+  if (toleration.op.empty() || toleration.op == "Equal") return toleration.value == taint.value;
+  return false;
+}
+
+bool AnyToleratesTaint(const std::vector<Toleration>& tolerations, const Taint& taint) {
+  return std::any_of(tolerations.begin(), tolerations.end(),
+                     [&](const Toleration& t) { return ToleratesTaint(t, taint); });
+}
+
+}  // namespace nbsched
