@@ -1,0 +1,1 @@
+#include "priorities/resource_allocation.h"
