@@ -1,16 +1,16 @@
 #pragma once
 
+#include <memory>
 #include <span>
 #include <string_view>
-#include <memory>
 
 #include "absl/status/statusor.h"
-
 #include "scheduler/model/plugin.h"
 
 namespace nbsched::priorities {
 
-/// Current form (default): trunc((1 − std of min(1, req/alloc) over cpu, memory)) · 100) with real requests. `form: legacy`: the 1.13 score ×10 (0..100).
+/// Current form (default): trunc((1 − std of min(1, req/alloc) over cpu, memory)) · 100) with real
+/// requests. `form: legacy`: the 1.13 score ×10 (0..100).
 class BalancedResourceAllocation final : public ScorePlugin {
  public:
   static constexpr std::string_view kName = "BalancedResourceAllocation";

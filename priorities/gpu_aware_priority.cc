@@ -1,12 +1,65 @@
 #include "priorities/gpu_aware_priority.h"
 
-namespace nbsched::priorities {
+#include <algorithm>
+#include <string>
+#include <utility>
 
-// STUB: to be implemented.
-absl::StatusOr<std::unique_ptr<const ScorePlugin>> GPUAwarePriority::Create(const PluginArgs&) {
-  return std::make_unique<const GPUAwarePriority>();
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+
+namespace nbsched::priorities {
+namespace {
+
+constexpr std::string_view kResourcesKey = "resources";
+
+int64_t SumOf(const Resources& r, const std::vector<std::string>& names) {
+  int64_t sum = 0;
+  for (const std::string& name : names) sum = SaturatingAdd(sum, r.scalars.Get(name));
+  return sum;
 }
 
-int64_t GPUAwarePriority::Score(const CycleState&, const Pod&, const NodeInfo&) const { return 0; }
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<const ScorePlugin>> GPUAwarePriority::Create(
+    const PluginArgs& args) {
+  std::vector<std::string> resources = {std::string(kResourceNvidiaGpu)};
+  for (const auto& [key, values] : args) {
+    if (key != kResourcesKey) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(std::string(kName), ": unknown arg \"", key, "\" (want resources)"));
+    }
+    if (values.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(std::string(kName), ": resources must name at least one resource"));
+    }
+    for (size_t i = 0; i < values.size(); ++i) {
+      if (values[i].empty()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(std::string(kName), ": empty resource name"));
+      }
+      if (std::find(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(i), values[i]) !=
+          values.begin() + static_cast<std::ptrdiff_t>(i)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(std::string(kName), ": duplicate resource \"", values[i], "\""));
+      }
+    }
+    resources = values;
+  }
+  return std::make_unique<const GPUAwarePriority>(std::move(resources));
+}
+
+int64_t GPUAwarePriority::Score(const CycleState&, const Pod& pod, const NodeInfo& node) const {
+  const int64_t allocatable = SumOf(node.allocatable(), resources_);
+  const int64_t wanted = SumOf(pod.request, resources_);
+  if (wanted == 0) {
+    // Keep CPU-only pods off GPU nodes, so GPUs stay free for pods that need them.
+    return allocatable == 0 ? kMaxNodeScore : 0;
+  }
+  if (allocatable <= 0) return 0;
+  // Best fit: the fuller the node's GPUs end up, the higher (integer division).
+  const int64_t used = SaturatingAdd(SumOf(node.requested(), resources_), wanted);
+  if (used >= allocatable) return kMaxNodeScore;
+  return std::clamp<int64_t>(used * kMaxNodeScore / allocatable, 0, kMaxNodeScore);
+}
 
 }  // namespace nbsched::priorities

@@ -7,7 +7,8 @@
 
 namespace nbsched::priorities {
 
-/// Upstream LeastAllocated over cpu and memory (weights 1): (alloc − req)·100/alloc per resource, averaged; requests include the 100m/200Mi defaults.
+/// Upstream LeastAllocated over cpu and memory (weights 1): (alloc − req)·100/alloc per resource,
+/// averaged; requests include the 100m/200Mi defaults.
 class LeastRequestedPriority final : public ScorePlugin {
  public:
   static constexpr std::string_view kName = "LeastRequestedPriority";

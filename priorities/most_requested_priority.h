@@ -7,7 +7,8 @@
 
 namespace nbsched::priorities {
 
-/// Upstream MostAllocated over cpu and memory: min(req, alloc)·100/alloc per resource, averaged; requests include the defaults.
+/// Upstream MostAllocated over cpu and memory: min(req, alloc)·100/alloc per resource, averaged;
+/// requests include the defaults.
 class MostRequestedPriority final : public ScorePlugin {
  public:
   static constexpr std::string_view kName = "MostRequestedPriority";

@@ -1,13 +1,202 @@
 #include "priorities/selector_spread_priority.h"
 
+#include <string>
+#include <unordered_map>
+#include <vector>
+
 namespace nbsched::priorities {
+namespace {
 
-// STUB: to be implemented.
-void SelectorSpreadPriority::PreScore(CycleState&, const Pod&, const Snapshot&,
-                std::span<const NodeInfo* const>) const {}
+// Upstream selectorspread zoneWeighting: the zone spread counts twice as much as the node spread.
+constexpr double kZoneWeighting = 2.0 / 3.0;
 
-void SelectorSpreadPriority::NormalizeScore(const CycleState&, const Pod&, std::span<NodeScore>) const {}
+constexpr std::string_view kBetaZone = "failure-domain.beta.kubernetes.io/zone";
+constexpr std::string_view kBetaRegion = "failure-domain.beta.kubernetes.io/region";
+constexpr std::string_view kTopologyZone = "topology.kubernetes.io/zone";
+constexpr std::string_view kTopologyRegion = "topology.kubernetes.io/region";
 
-int64_t SelectorSpreadPriority::Score(const CycleState&, const Pod&, const NodeInfo&) const { return 0; }
+/// Upstream helper.DefaultSelector as one selector: the map part (Services and an RC, merged) AND
+/// every requirement of the owning ReplicaSet/StatefulSet.
+struct SpreadSelector {
+  Labels map_selector;
+  std::vector<LabelSelector> label_selectors;
+
+  bool Empty() const {
+    if (!map_selector.empty()) return false;
+    for (const LabelSelector& s : label_selectors) {
+      if (!s.Empty()) return false;
+    }
+    return true;
+  }
+  bool Matches(const Labels& labels) const {
+    if (!MapSelectorMatches(map_selector, labels)) return false;
+    for (const LabelSelector& s : label_selectors) {
+      if (!LabelSelectorMatches(s, labels)) return false;
+    }
+    return true;
+  }
+};
+
+/// Whether metav1.LabelSelectorAsSelector would accept it (a rejected one adds no requirement).
+bool ConvertsToSelector(const LabelSelector& s) {
+  if (s.nothing) return false;  // nil selector: labels.Nothing(), which has no requirements
+  for (const LabelSelectorRequirement& r : s.match_expressions) {
+    switch (r.op) {
+      case SelectorOp::kIn:
+      case SelectorOp::kNotIn:
+        if (r.values.empty()) return false;
+        break;
+      case SelectorOp::kExists:
+      case SelectorOp::kDoesNotExist:
+        if (!r.values.empty()) return false;
+        break;
+      default:
+        return false;
+    }
+  }
+  return true;
+}
+
+// Labels.Merge: later values win; matching objects cannot disagree, so order does not matter.
+void Merge(Labels& into, const Labels& from) {
+  for (const auto& [key, value] : from) into[key] = value;
+}
+
+const OwnerReference* ControllerOf(const Pod& pod) {
+  for (const OwnerReference& ref : pod.owner_references) {
+    if (ref.controller) return &ref;
+  }
+  return nullptr;
+}
+
+const WorkloadSelector* FindWorkload(const Snapshot& snapshot, WorkloadSelector::Kind kind,
+                                     std::string_view ns, std::string_view name) {
+  for (const WorkloadSelector& w : snapshot.workloads()) {
+    if (w.kind == kind && w.namespace_ == ns && w.name == name) return &w;
+  }
+  return nullptr;
+}
+
+SpreadSelector DefaultSelector(const Pod& pod, const Snapshot& snapshot) {
+  SpreadSelector selector;
+  for (const WorkloadSelector& w : snapshot.workloads()) {
+    // A Service without a selector selects nothing, not everything.
+    if (w.kind != WorkloadSelector::Kind::kService || w.namespace_ != pod.namespace_ ||
+        w.map_selector.empty()) {
+      continue;
+    }
+    if (MapSelectorMatches(w.map_selector, pod.labels))
+      Merge(selector.map_selector, w.map_selector);
+  }
+  const OwnerReference* owner = ControllerOf(pod);
+  if (owner == nullptr) return selector;
+  if (owner->kind == "ReplicationController") {
+    if (const WorkloadSelector* rc =
+            FindWorkload(snapshot, WorkloadSelector::Kind::kReplicationController, pod.namespace_,
+                         owner->name)) {
+      Merge(selector.map_selector, rc->map_selector);
+    }
+    return selector;
+  }
+  WorkloadSelector::Kind kind;
+  if (owner->kind == "ReplicaSet") {
+    kind = WorkloadSelector::Kind::kReplicaSet;
+  } else if (owner->kind == "StatefulSet") {
+    kind = WorkloadSelector::Kind::kStatefulSet;
+  } else {
+    return selector;
+  }
+  const WorkloadSelector* w = FindWorkload(snapshot, kind, pod.namespace_, owner->name);
+  if (w != nullptr && ConvertsToSelector(w->label_selector)) {
+    selector.label_selectors.push_back(w->label_selector);
+  }
+  return selector;
+}
+
+/// Upstream utilnode.GetZoneKey (v1.28): beta labels, each falling back to the GA one only when
+/// absent; "" when region and zone are both empty.
+std::string ZoneKey(const Node& node) {
+  auto label = [&](std::string_view key) -> const std::string* {
+    auto it = node.labels.find(key);
+    return it == node.labels.end() ? nullptr : &it->second;
+  };
+  const std::string* zone = label(kBetaZone);
+  if (zone == nullptr) zone = label(kTopologyZone);
+  const std::string* region = label(kBetaRegion);
+  if (region == nullptr) region = label(kTopologyRegion);
+  const std::string_view zone_value = zone == nullptr ? "" : *zone;
+  const std::string_view region_value = region == nullptr ? "" : *region;
+  if (region_value.empty() && zone_value.empty()) return "";
+  std::string key(region_value);
+  key.append(":\x00:", 3);
+  key.append(zone_value);
+  return key;
+}
+
+}  // namespace
+
+void SelectorSpreadPriority::PreScore(CycleState& state, const Pod& pod, const Snapshot& snapshot,
+                                      std::span<const NodeInfo* const>) const {
+  // Pods with topologySpreadConstraints are left to PodTopologySpread (upstream skip).
+  if (pod.has_topology_spread_constraints) return;
+  state.Write(kName, DefaultSelector(pod, snapshot));
+}
+
+int64_t SelectorSpreadPriority::Score(const CycleState& state, const Pod& pod,
+                                      const NodeInfo& node) const {
+  if (pod.has_topology_spread_constraints) return 0;
+  const SpreadSelector* selector = state.Read<SpreadSelector>(kName);
+  if (selector == nullptr || selector->Empty()) return 0;
+  int64_t count = 0;
+  for (const auto& p : node.pods()) {
+    // Pods being deleted do not count for spreading (upstream countMatchingPods).
+    if (p->namespace_ == pod.namespace_ && !p->deleting && selector->Matches(p->labels)) ++count;
+  }
+  return count;
+}
+
+void SelectorSpreadPriority::NormalizeScore(const CycleState&, const Pod& pod,
+                                            std::span<NodeScore> scores) const {
+  if (pod.has_topology_spread_constraints) return;
+  // Zone counts are over the feasible nodes only, i.e. over `scores`.
+  std::unordered_map<std::string, int64_t> count_by_zone;
+  std::vector<const int64_t*> zone_of;  // per score: its zone's count, nullptr when zoneless
+  zone_of.reserve(scores.size());
+  int64_t max_count_by_node = 0;
+  for (const NodeScore& s : scores) {
+    if (s.score > max_count_by_node) max_count_by_node = s.score;
+    std::string zone = s.node == nullptr ? std::string() : ZoneKey(s.node->node());
+    if (zone.empty()) {
+      zone_of.push_back(nullptr);
+      continue;
+    }
+    auto [it, inserted] = count_by_zone.try_emplace(std::move(zone), 0);
+    it->second += s.score;
+    zone_of.push_back(&it->second);  // unordered_map never moves its elements
+  }
+  int64_t max_count_by_zone = 0;
+  for (const auto& [zone, count] : count_by_zone) {
+    if (count > max_count_by_zone) max_count_by_zone = count;
+  }
+  const bool have_zones = !count_by_zone.empty();
+  const double max_node = static_cast<double>(max_count_by_node);
+  const double max_zone = static_cast<double>(max_count_by_zone);
+  const double max_score = static_cast<double>(kMaxNodeScore);
+  for (size_t i = 0; i < scores.size(); ++i) {
+    // Upstream's float order: divide first, then scale (100 × 29/100 = 28.999… → 28).
+    double f_score = max_score;
+    if (max_count_by_node > 0) {
+      f_score = max_score * (static_cast<double>(max_count_by_node - scores[i].score) / max_node);
+    }
+    if (have_zones && zone_of[i] != nullptr) {
+      double zone_score = max_score;
+      if (max_count_by_zone > 0) {
+        zone_score = max_score * (static_cast<double>(max_count_by_zone - *zone_of[i]) / max_zone);
+      }
+      f_score = (f_score * (1.0 - kZoneWeighting)) + (kZoneWeighting * zone_score);
+    }
+    scores[i].score = static_cast<int64_t>(f_score);
+  }
+}
 
 }  // namespace nbsched::priorities

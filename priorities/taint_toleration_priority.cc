@@ -1,10 +1,27 @@
 #include "priorities/taint_toleration_priority.h"
 
 namespace nbsched::priorities {
+namespace {
 
-// STUB: to be implemented.
-void TaintTolerationPriority::NormalizeScore(const CycleState&, const Pod&, std::span<NodeScore>) const {}
+constexpr std::string_view kPreferNoSchedule = "PreferNoSchedule";
 
-int64_t TaintTolerationPriority::Score(const CycleState&, const Pod&, const NodeInfo&) const { return 0; }
+}  // namespace
+
+int64_t TaintTolerationPriority::Score(const CycleState&, const Pod& pod,
+                                       const NodeInfo& node) const {
+  // Upstream first keeps the tolerations whose effect is empty or PreferNoSchedule; on a
+  // PreferNoSchedule taint ToleratesTaint already rejects every other effect, so no copy is needed.
+  int64_t intolerable = 0;
+  for (const Taint& taint : node.node().taints) {
+    if (taint.effect != kPreferNoSchedule) continue;
+    if (!AnyToleratesTaint(pod.tolerations, taint)) ++intolerable;
+  }
+  return intolerable;
+}
+
+void TaintTolerationPriority::NormalizeScore(const CycleState&, const Pod&,
+                                             std::span<NodeScore> scores) const {
+  DefaultNormalizeScore(kMaxNodeScore, /*reverse=*/true, scores);
+}
 
 }  // namespace nbsched::priorities
