@@ -6,7 +6,9 @@
 
 namespace nbsched::predicates {
 
-/// The node reports Ready=True and, when it reports NetworkUnavailable, False (interfaces.md §5). Reasons `node(s) were not ready`, `node(s) had unavailable network`, in that order; UnschedulableAndUnresolvable.
+/// The node reports Ready=True and, when it reports NetworkUnavailable, False (interfaces.md §5).
+/// Reasons `node(s) were not ready`, `node(s) had unavailable network`, in that order;
+/// UnschedulableAndUnresolvable.
 class CheckNodeCondition final : public FilterPlugin {
  public:
   static constexpr std::string_view kName = "CheckNodeCondition";

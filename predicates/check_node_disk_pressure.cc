@@ -1,8 +1,19 @@
 #include "predicates/check_node_disk_pressure.h"
 
-namespace nbsched::predicates {
+#include <string>
 
-// STUB: to be implemented.
-Status CheckNodeDiskPressure::Filter(const CycleState&, const Pod&, const NodeInfo&) const { return Status::Success(); }
+namespace nbsched::predicates {
+namespace {
+
+constexpr std::string_view kReason = "node(s) had disk pressure";
+
+}  // namespace
+
+// 1.13: DiskPressure=True fails every pod, whatever its QoS class.
+Status CheckNodeDiskPressure::Filter(const CycleState&, const Pod&, const NodeInfo& node) const {
+  const std::string* status = node.node().ConditionStatus("DiskPressure");
+  if (status == nullptr || *status != "True") return Status::Success();
+  return Status::UnschedulableAndUnresolvable({std::string(kReason)});
+}
 
 }  // namespace nbsched::predicates

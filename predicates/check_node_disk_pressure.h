@@ -6,7 +6,8 @@
 
 namespace nbsched::predicates {
 
-/// 1.13: DiskPressure=True fails every pod. `node(s) had disk pressure`; UnschedulableAndUnresolvable.
+/// 1.13: DiskPressure=True fails every pod. `node(s) had disk pressure`;
+/// UnschedulableAndUnresolvable.
 class CheckNodeDiskPressure final : public FilterPlugin {
  public:
   static constexpr std::string_view kName = "CheckNodeDiskPressure";

@@ -1,8 +1,37 @@
 #include "predicates/check_node_memory_pressure.h"
 
-namespace nbsched::predicates {
+#include <string>
 
-// STUB: to be implemented.
-Status CheckNodeMemoryPressure::Filter(const CycleState&, const Pod&, const NodeInfo&) const { return Status::Success(); }
+namespace nbsched::predicates {
+namespace {
+
+constexpr std::string_view kReason = "node(s) had memory pressure";
+
+bool HasCpuOrMemory(const ResourceList& list) {
+  for (std::string_view name : {kResourceCpu, kResourceMemory}) {
+    auto it = list.find(name);
+    if (it != list.end() && !it->second.IsZero()) return true;
+  }
+  return false;
+}
+
+// 1.13's QoS rule as the predicate used it: BestEffort when no regular container requests or
+// limits a non-zero amount of cpu or memory.
+bool IsBestEffort(const Pod& pod) {
+  for (const Container& c : pod.containers) {
+    if (HasCpuOrMemory(c.requests) || HasCpuOrMemory(c.limits)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Status CheckNodeMemoryPressure::Filter(const CycleState&, const Pod& pod,
+                                       const NodeInfo& node) const {
+  const std::string* status = node.node().ConditionStatus("MemoryPressure");
+  if (status == nullptr || *status != "True") return Status::Success();
+  if (!IsBestEffort(pod)) return Status::Success();
+  return Status::UnschedulableAndUnresolvable({std::string(kReason)});
+}
 
 }  // namespace nbsched::predicates

@@ -6,7 +6,8 @@
 
 namespace nbsched::predicates {
 
-/// 1.13: MemoryPressure=True fails BestEffort pods only. `node(s) had memory pressure`; UnschedulableAndUnresolvable.
+/// 1.13: MemoryPressure=True fails BestEffort pods only. `node(s) had memory pressure`;
+/// UnschedulableAndUnresolvable.
 class CheckNodeMemoryPressure final : public FilterPlugin {
  public:
   static constexpr std::string_view kName = "CheckNodeMemoryPressure";

@@ -1,8 +1,19 @@
 #include "predicates/check_node_pid_pressure.h"
 
-namespace nbsched::predicates {
+#include <string>
 
-// STUB: to be implemented.
-Status CheckNodePIDPressure::Filter(const CycleState&, const Pod&, const NodeInfo&) const { return Status::Success(); }
+namespace nbsched::predicates {
+namespace {
+
+constexpr std::string_view kReason = "node(s) had pid pressure";
+
+}  // namespace
+
+// 1.13: PIDPressure=True fails every pod, whatever its QoS class.
+Status CheckNodePIDPressure::Filter(const CycleState&, const Pod&, const NodeInfo& node) const {
+  const std::string* status = node.node().ConditionStatus("PIDPressure");
+  if (status == nullptr || *status != "True") return Status::Success();
+  return Status::UnschedulableAndUnresolvable({std::string(kReason)});
+}
 
 }  // namespace nbsched::predicates

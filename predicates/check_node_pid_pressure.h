@@ -6,7 +6,8 @@
 
 namespace nbsched::predicates {
 
-/// 1.13: PIDPressure=True fails every pod. `node(s) had pid pressure`; UnschedulableAndUnresolvable.
+/// 1.13: PIDPressure=True fails every pod. `node(s) had pid pressure`;
+/// UnschedulableAndUnresolvable.
 class CheckNodePIDPressure final : public FilterPlugin {
  public:
   static constexpr std::string_view kName = "CheckNodePIDPressure";

@@ -1,8 +1,26 @@
 #include "predicates/check_node_unschedulable.h"
 
-namespace nbsched::predicates {
+#include <string>
 
-// STUB: to be implemented.
-Status CheckNodeUnschedulable::Filter(const CycleState&, const Pod&, const NodeInfo&) const { return Status::Success(); }
+namespace nbsched::predicates {
+namespace {
+
+constexpr std::string_view kReason = "node(s) were unschedulable";
+
+bool ToleratesUnschedulable(const std::vector<Toleration>& tolerations) {
+  // Upstream builds the taint the node lifecycle controller would add for spec.unschedulable.
+  static const Taint kUnschedulableTaint{"node.kubernetes.io/unschedulable", "", "NoSchedule"};
+  return AnyToleratesTaint(tolerations, kUnschedulableTaint);
+}
+
+}  // namespace
+
+Status CheckNodeUnschedulable::Filter(const CycleState&, const Pod& pod,
+                                      const NodeInfo& node) const {
+  if (!node.node().unschedulable || ToleratesUnschedulable(pod.tolerations)) {
+    return Status::Success();
+  }
+  return Status::UnschedulableAndUnresolvable({std::string(kReason)});
+}
 
 }  // namespace nbsched::predicates

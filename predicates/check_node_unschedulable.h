@@ -6,7 +6,8 @@
 
 namespace nbsched::predicates {
 
-/// spec.unschedulable fails unless the pod tolerates node.kubernetes.io/unschedulable:NoSchedule. `node(s) were unschedulable`; UnschedulableAndUnresolvable.
+/// spec.unschedulable fails unless the pod tolerates node.kubernetes.io/unschedulable:NoSchedule.
+/// `node(s) were unschedulable`; UnschedulableAndUnresolvable.
 class CheckNodeUnschedulable final : public FilterPlugin {
  public:
   static constexpr std::string_view kName = "CheckNodeUnschedulable";

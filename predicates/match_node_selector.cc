@@ -1,8 +1,26 @@
 #include "predicates/match_node_selector.h"
 
-namespace nbsched::predicates {
+#include <string>
 
-// STUB: to be implemented.
-Status MatchNodeSelector::Filter(const CycleState&, const Pod&, const NodeInfo&) const { return Status::Success(); }
+namespace nbsched::predicates {
+namespace {
+
+constexpr std::string_view kReason = "node(s) didn't match Pod's node affinity/selector";
+
+bool Matches(const Pod& pod, const Node& node) {
+  if (!MapSelectorMatches(pod.node_selector, node.labels)) return false;
+  // An engaged but empty required list (a block without terms) matches no node, as upstream.
+  if (pod.node_affinity && pod.node_affinity->required) {
+    return NodeSelectorTermsMatch(*pod.node_affinity->required, node.labels, node.name);
+  }
+  return true;
+}
+
+}  // namespace
+
+Status MatchNodeSelector::Filter(const CycleState&, const Pod& pod, const NodeInfo& node) const {
+  if (Matches(pod, node.node())) return Status::Success();
+  return Status::UnschedulableAndUnresolvable({std::string(kReason)});
+}
 
 }  // namespace nbsched::predicates

@@ -6,7 +6,8 @@
 
 namespace nbsched::predicates {
 
-/// spec.nodeSelector and required node affinity must both match. `node(s) didn't match Pod's node affinity/selector`; UnschedulableAndUnresolvable.
+/// spec.nodeSelector and required node affinity must both match. `node(s) didn't match Pod's node
+/// affinity/selector`; UnschedulableAndUnresolvable.
 class MatchNodeSelector final : public FilterPlugin {
  public:
   static constexpr std::string_view kName = "MatchNodeSelector";

@@ -6,7 +6,8 @@
 
 namespace nbsched::predicates {
 
-/// GCE PD, AWS EBS, iSCSI and RBD volumes must not conflict with the node's pods' volumes. `node(s) had no available disk`; Unschedulable.
+/// GCE PD, AWS EBS, iSCSI and RBD volumes must not conflict with the node's pods' volumes. `node(s)
+/// had no available disk`; Unschedulable.
 class NoDiskConflict final : public FilterPlugin {
  public:
   static constexpr std::string_view kName = "NoDiskConflict";

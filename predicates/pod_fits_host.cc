@@ -1,8 +1,17 @@
 #include "predicates/pod_fits_host.h"
 
-namespace nbsched::predicates {
+#include <string>
 
-// STUB: to be implemented.
-Status PodFitsHost::Filter(const CycleState&, const Pod&, const NodeInfo&) const { return Status::Success(); }
+namespace nbsched::predicates {
+namespace {
+
+constexpr std::string_view kReason = "node(s) didn't match the requested node name";
+
+}  // namespace
+
+Status PodFitsHost::Filter(const CycleState&, const Pod& pod, const NodeInfo& node) const {
+  if (pod.node_name.empty() || pod.node_name == node.name()) return Status::Success();
+  return Status::UnschedulableAndUnresolvable({std::string(kReason)});
+}
 
 }  // namespace nbsched::predicates

@@ -6,7 +6,8 @@
 
 namespace nbsched::predicates {
 
-/// spec.nodeName, when set, must equal the node's name. `node(s) didn't match the requested node name`; UnschedulableAndUnresolvable.
+/// spec.nodeName, when set, must equal the node's name. `node(s) didn't match the requested node
+/// name`; UnschedulableAndUnresolvable.
 class PodFitsHost final : public FilterPlugin {
  public:
   static constexpr std::string_view kName = "PodFitsHost";

@@ -6,7 +6,8 @@
 
 namespace nbsched::predicates {
 
-/// The pod's hostPorts must be free on the node (0.0.0.0 conflicts with every IP). `node(s) didn't have free ports for the requested pod ports`; Unschedulable.
+/// The pod's hostPorts must be free on the node (0.0.0.0 conflicts with every IP). `node(s) didn't
+/// have free ports for the requested pod ports`; Unschedulable.
 class PodFitsHostPorts final : public FilterPlugin {
  public:
   static constexpr std::string_view kName = "PodFitsHostPorts";

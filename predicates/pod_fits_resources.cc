@@ -1,8 +1,62 @@
 #include "predicates/pod_fits_resources.h"
 
-namespace nbsched::predicates {
+#include <string>
+#include <vector>
 
-// STUB: to be implemented.
-Status PodFitsResources::Filter(const CycleState&, const Pod&, const NodeInfo&) const { return Status::Success(); }
+namespace nbsched::predicates {
+namespace {
+
+// Upstream strings, verbatim: kube-scheduler shows them to users, and tests compare them.
+constexpr std::string_view kTooManyPods = "Too many pods";
+constexpr std::string_view kInsufficientCpu = "Insufficient cpu";
+constexpr std::string_view kInsufficientMemory = "Insufficient memory";
+constexpr std::string_view kInsufficientEphemeralStorage = "Insufficient ephemeral-storage";
+constexpr std::string_view kInsufficientPrefix = "Insufficient ";
+
+bool NoRequest(const Resources& want) {
+  return want.milli_cpu == 0 && want.memory == 0 && want.ephemeral_storage == 0 &&
+         want.scalars.empty();
+}
+
+// Appends to `reasons` only when `reasons` is non-null; returns whether anything is missing.
+// Called first without a vector so that the common (fitting) case allocates nothing.
+bool Insufficient(const Resources& want, const NodeInfo& node, std::vector<std::string>* reasons) {
+  bool short_of_something = false;
+  auto miss = [&](std::string_view reason) {
+    short_of_something = true;
+    if (reasons != nullptr) reasons->emplace_back(reason);
+  };
+  const Resources& alloc = node.allocatable();
+  const Resources& used = node.requested();
+  if (node.pod_count() + 1 > alloc.allowed_pods) miss(kTooManyPods);
+  if (NoRequest(want)) return short_of_something;  // a request-less pod needs only a pod slot
+  // The `> 0` guards (current form): a resource the pod does not ask for is not checked, even
+  // when the node is already over-committed in it.
+  if (want.milli_cpu > 0 && want.milli_cpu > alloc.milli_cpu - used.milli_cpu) {
+    miss(kInsufficientCpu);
+  }
+  if (want.memory > 0 && want.memory > alloc.memory - used.memory) miss(kInsufficientMemory);
+  if (want.ephemeral_storage > 0 &&
+      want.ephemeral_storage > alloc.ephemeral_storage - used.ephemeral_storage) {
+    miss(kInsufficientEphemeralStorage);
+  }
+  // Scalars iterate in name order (upstream's map order is random; nbsched sorts). A resource
+  // missing from allocatable counts as 0.
+  for (const auto& [name, amount] : want.scalars) {
+    if (amount <= 0 || amount <= alloc.scalars.Get(name) - used.scalars.Get(name)) continue;
+    short_of_something = true;
+    if (reasons != nullptr) reasons->push_back(std::string(kInsufficientPrefix) + name);
+  }
+  return short_of_something;
+}
+
+}  // namespace
+
+Status PodFitsResources::Filter(const CycleState&, const Pod& pod, const NodeInfo& node) const {
+  if (!Insufficient(pod.request, node, nullptr)) return Status::Success();
+  std::vector<std::string> reasons;  // every reason, not just the first, as upstream
+  static_cast<void>(Insufficient(pod.request, node, &reasons));
+  return Status::Unschedulable(std::move(reasons));
+}
 
 }  // namespace nbsched::predicates

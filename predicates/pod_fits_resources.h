@@ -6,7 +6,9 @@
 
 namespace nbsched::predicates {
 
-/// The node's free allocatable must hold the pod's effective request (cpu, memory, ephemeral storage, pod count, extended resources such as nvidia.com/gpu, sorted by name). All reasons kept; Unschedulable.
+/// The node's free allocatable must hold the pod's effective request (cpu, memory, ephemeral
+/// storage, pod count, extended resources such as nvidia.com/gpu, sorted by name). All reasons
+/// kept; Unschedulable.
 class PodFitsResources final : public FilterPlugin {
  public:
   static constexpr std::string_view kName = "PodFitsResources";

@@ -1,8 +1,20 @@
 #include "predicates/pod_tolerates_node_taints.h"
 
+#include <string>
+
 namespace nbsched::predicates {
 
-// STUB: to be implemented.
-Status PodToleratesNodeTaints::Filter(const CycleState&, const Pod&, const NodeInfo&) const { return Status::Success(); }
+Status PodToleratesNodeTaints::Filter(const CycleState&, const Pod& pod,
+                                      const NodeInfo& node) const {
+  // PreferNoSchedule only affects the score; the first untolerated hard taint, in node order,
+  // is the one reported (upstream FindMatchingUntoleratedTaint).
+  for (const Taint& taint : node.node().taints) {
+    if (taint.effect != "NoSchedule" && taint.effect != "NoExecute") continue;
+    if (AnyToleratesTaint(pod.tolerations, taint)) continue;
+    return Status::UnschedulableAndUnresolvable(
+        {"node(s) had untolerated taint {" + taint.key + ": " + taint.value + "}"});
+  }
+  return Status::Success();
+}
 
 }  // namespace nbsched::predicates

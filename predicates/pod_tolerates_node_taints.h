@@ -6,7 +6,8 @@
 
 namespace nbsched::predicates {
 
-/// Every NoSchedule/NoExecute taint must be tolerated; the first untolerated one (node order) is reported as `node(s) had untolerated taint {key: value}`; UnschedulableAndUnresolvable.
+/// Every NoSchedule/NoExecute taint must be tolerated; the first untolerated one (node order) is
+/// reported as `node(s) had untolerated taint {key: value}`; UnschedulableAndUnresolvable.
 class PodToleratesNodeTaints final : public FilterPlugin {
  public:
   static constexpr std::string_view kName = "PodToleratesNodeTaints";

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <optional>
 
 namespace nbsched {
 namespace {
@@ -20,23 +21,23 @@ bool ParseInt64(std::string_view s, int64_t& out) {
 
 // Returns false for invalid requirements as well as for non-matching ones.
 bool RequirementMatches(SelectorOp op, const std::vector<std::string>& values,
-                        const std::string* label) {
+                        std::optional<std::string_view> label) {
   switch (op) {
     case SelectorOp::kIn:
-      return !values.empty() && label != nullptr && Contains(values, *label);
+      return !values.empty() && label.has_value() && Contains(values, *label);
     case SelectorOp::kNotIn:
       if (values.empty()) return false;  // invalid
-      return label == nullptr || !Contains(values, *label);
+      return !label.has_value() || !Contains(values, *label);
     case SelectorOp::kExists:
-      return values.empty() && label != nullptr;
+      return values.empty() && label.has_value();
     case SelectorOp::kDoesNotExist:
-      return values.empty() && label == nullptr;
+      return values.empty() && !label.has_value();
     case SelectorOp::kGt:
     case SelectorOp::kLt: {
       int64_t want = 0;
       int64_t have = 0;
       if (values.size() != 1 || !ParseInt64(values[0], want)) return false;
-      if (label == nullptr || !ParseInt64(*label, have)) return false;
+      if (!label.has_value() || !ParseInt64(*label, have)) return false;
       return op == SelectorOp::kGt ? have > want : have < want;
     }
     case SelectorOp::kInvalid:
@@ -45,9 +46,10 @@ bool RequirementMatches(SelectorOp op, const std::vector<std::string>& values,
   return false;
 }
 
-const std::string* Find(const Labels& labels, std::string_view key) {
+std::optional<std::string_view> Find(const Labels& labels, std::string_view key) {
   auto it = labels.find(key);
-  return it == labels.end() ? nullptr : &it->second;
+  if (it == labels.end()) return std::nullopt;
+  return std::string_view(it->second);
 }
 
 }  // namespace
@@ -74,8 +76,7 @@ bool NodeSelectorTermMatches(const NodeSelectorTerm& term, const Labels& node_la
         (req.op != SelectorOp::kIn && req.op != SelectorOp::kNotIn)) {
       return false;
     }
-    const std::string name(node_name);
-    if (!RequirementMatches(req.op, req.values, &name)) return false;
+    if (!RequirementMatches(req.op, req.values, node_name)) return false;
   }
   return true;
 }
@@ -100,8 +101,8 @@ bool LabelSelectorMatches(const LabelSelector& selector, const Labels& labels) {
 
 bool MapSelectorMatches(const Labels& selector, const Labels& labels) {
   for (const auto& [key, value] : selector) {
-    const std::string* have = Find(labels, key);
-    if (have == nullptr || *have != value) return false;
+    const auto have = Find(labels, key);
+    if (!have.has_value() || *have != value) return false;
   }
   return true;
 }

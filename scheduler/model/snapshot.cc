@@ -14,6 +14,27 @@ std::shared_ptr<const NodeInfo> Snapshot::FindShared(std::string_view name) cons
   return it == index_.end() ? nullptr : nodes_[it->second];
 }
 
+std::shared_ptr<const Snapshot> Snapshot::WithNodeInfo(
+    std::shared_ptr<const NodeInfo> replacement) const {
+  auto next = std::make_shared<Snapshot>();
+  next->nodes_ = nodes_;
+  next->workloads_ = workloads_;
+  next->index_.reserve(nodes_.size());
+  for (size_t i = 0; i < next->nodes_.size(); ++i) {
+    if (next->nodes_[i]->name() == replacement->name()) next->nodes_[i] = replacement;
+    next->index_.emplace(next->nodes_[i]->name(), i);
+  }
+  for (const auto& info : next->nodes_) {
+    next->pod_count_ += info->pods().size();
+    for (const auto& pod : info->pods()) {
+      if (!pod->pod_affinity.empty() || !pod->pod_anti_affinity.empty()) {
+        next->pods_with_affinity_.push_back(pod);
+      }
+    }
+  }
+  return next;
+}
+
 SnapshotBuilder::SnapshotBuilder(const Snapshot& base) : workloads_(base.workloads_) {
   for (const auto& info : base.nodes_) {
     nodes_.push_back(info->node_ptr());

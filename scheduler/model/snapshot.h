@@ -40,6 +40,10 @@ class Snapshot {
   }
   size_t pod_count() const { return pod_count_; }
 
+  /// A copy sharing every NodeInfo but the one named like `replacement` (which must exist):
+  /// O(nodes) pointer copies, no NodeInfo rebuilt. Used by the assume cache on every bind.
+  std::shared_ptr<const Snapshot> WithNodeInfo(std::shared_ptr<const NodeInfo> replacement) const;
+
  private:
   friend class SnapshotBuilder;
   std::vector<std::shared_ptr<const NodeInfo>> nodes_;
