@@ -18,7 +18,8 @@
 namespace nbsched::codec {
 
 /// `path` prefixes error messages (e.g. "Pod").
-[[nodiscard]] absl::StatusOr<Pod> DecodePodJson(std::string_view json, std::string_view path = "Pod");
+[[nodiscard]] absl::StatusOr<Pod> DecodePodJson(std::string_view json,
+                                                std::string_view path = "Pod");
 [[nodiscard]] absl::StatusOr<Node> DecodeNodeJson(std::string_view json,
                                                   std::string_view path = "Node");
 

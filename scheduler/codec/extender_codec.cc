@@ -1,0 +1,467 @@
+#include "scheduler/codec/extender_codec.h"
+
+#include <algorithm>
+#include <charconv>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "scheduler/codec/internal/k8s_decode.h"
+
+namespace nbsched::codec {
+namespace {
+
+using internal::EqualFold;
+using internal::ForArray;
+using internal::ForObject;
+using internal::Path;
+using internal::PathError;
+using simdjson::dom::element;
+
+// ---- decoding ----
+
+// Go's encoding/json reads a top-level key into the field whose name folds to it; a later
+// duplicate overwrites the earlier one. `slots` are the lower-case names, `out` their values.
+struct Slot {
+  std::string_view name;   // lower case
+  std::string_view alias;  // lower case, or empty
+  element value;
+  bool present = false;
+  std::string_view key;  // as spelled in the body
+
+  explicit Slot(std::string_view n, std::string_view a = {}) : name(n), alias(a) {}
+};
+
+absl::Status ParseTopObject(std::string_view body, std::string_view what, Slot* slots, size_t n) {
+  element root;
+  NBSCHED_RETURN_IF_ERROR(internal::ParseDocument(body, "", &root));
+  simdjson::dom::object top;
+  if (root.get(top) != simdjson::SUCCESS) {
+    return absl::InvalidArgumentError("expected a JSON object (" + std::string(what) + ")");
+  }
+  for (simdjson::dom::key_value_pair field : top) {
+    for (size_t i = 0; i < n; ++i) {
+      if (EqualFold(field.key, slots[i].name) ||
+          (!slots[i].alias.empty() && EqualFold(field.key, slots[i].alias))) {
+        slots[i].value = field.value;
+        slots[i].present = true;
+        slots[i].key = field.key;
+        break;
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+bool IsSet(const Slot& s) { return s.present && !s.value.is_null(); }
+
+absl::StatusOr<std::shared_ptr<const Pod>> DecodeArgsPod(const Slot& slot) {
+  if (!IsSet(slot)) return absl::InvalidArgumentError("Pod: missing");
+  auto pod = std::make_shared<Pod>();
+  NBSCHED_RETURN_IF_ERROR(internal::DecodePod(slot.value, Path{nullptr, "Pod"}, pod.get()));
+  return pod;
+}
+
+absl::Status DecodeVictims(element e, const Path& path, bool meta, Victims* out) {
+  return ForObject(e, path, [&](std::string_view k, element v, const Path& vp) {
+    if (EqualFold(k, "pods")) {
+      out->pods.clear();
+      return ForArray(v, vp, [&](element item, const Path& ip) {
+        auto pod = std::make_shared<Pod>();
+        if (meta) {
+          NBSCHED_RETURN_IF_ERROR(
+              ForObject(item, ip, [&](std::string_view k2, element v2, const Path& vp2) {
+                if (EqualFold(k2, "uid")) return internal::GetString(v2, vp2, &pod->uid);
+                return absl::OkStatus();
+              }));
+          pod->Finalize();
+        } else {
+          NBSCHED_RETURN_IF_ERROR(internal::DecodePod(item, ip, pod.get()));
+        }
+        out->pods.push_back(std::move(pod));
+        return absl::OkStatus();
+      });
+    }
+    if (EqualFold(k, "numpdbviolations"))
+      return internal::GetInt64(v, vp, &out->num_pdb_violations);
+    return absl::OkStatus();
+  });
+}
+
+// ---- encoding ----
+
+void AppendInt(std::string* out, int64_t v) {
+  char buf[24];
+  out->append(buf, std::to_chars(buf, buf + sizeof(buf), v).ptr);
+}
+
+// Length of the valid UTF-8 sequence at s[i], or 0 when the bytes there are not one (overlong
+// forms, surrogates and values above U+10FFFF included), as Go's utf8.DecodeRuneInString.
+size_t Utf8SequenceLength(std::string_view s, size_t i) {
+  const auto byte = [&](size_t j) { return static_cast<unsigned char>(s[j]); };
+  const unsigned char c = byte(i);
+  size_t len = 0;
+  unsigned char lo = 0x80, hi = 0xBF;
+  if (c >= 0xC2 && c <= 0xDF) {
+    len = 2;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    len = 3;
+    if (c == 0xE0) lo = 0xA0;
+    if (c == 0xED) hi = 0x9F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    len = 4;
+    if (c == 0xF0) lo = 0x90;
+    if (c == 0xF4) hi = 0x8F;
+  } else {
+    return 0;
+  }
+  if (i + len > s.size()) return 0;
+  if (byte(i + 1) < lo || byte(i + 1) > hi) return 0;
+  for (size_t j = 2; j < len; ++j) {
+    if (byte(i + j) < 0x80 || byte(i + j) > 0xBF) return 0;
+  }
+  return len;
+}
+
+// A JSON string literal; control characters escaped, invalid UTF-8 bytes replaced by U+FFFD
+// one byte at a time (Go's encoding/json does the same).
+void AppendString(std::string* out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out->push_back('"');
+  size_t i = 0;
+  while (i < s.size()) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+      size_t j = i + 1;  // copy the run of plain ASCII at once
+      while (j < s.size()) {
+        const unsigned char d = static_cast<unsigned char>(s[j]);
+        if (d < 0x20 || d >= 0x80 || d == '"' || d == '\\') break;
+        ++j;
+      }
+      out->append(s.data() + i, j - i);
+      i = j;
+      continue;
+    }
+    if (c < 0x80) {
+      switch (c) {
+        case '"':
+          out->append("\\\"");
+          break;
+        case '\\':
+          out->append("\\\\");
+          break;
+        case '\n':
+          out->append("\\n");
+          break;
+        case '\r':
+          out->append("\\r");
+          break;
+        case '\t':
+          out->append("\\t");
+          break;
+        default:
+          out->append("\\u00");
+          out->push_back(kHex[c >> 4]);
+          out->push_back(kHex[c & 0xF]);
+      }
+      ++i;
+      continue;
+    }
+    const size_t len = Utf8SequenceLength(s, i);
+    if (len == 0) {
+      out->append("\\ufffd");
+      ++i;
+    } else {
+      out->append(s.data() + i, len);
+      i += len;
+    }
+  }
+  out->push_back('"');
+}
+
+std::string JoinReasons(const std::vector<std::string>& reasons) {
+  std::string joined;
+  for (size_t i = 0; i < reasons.size(); ++i) {
+    if (i > 0) joined += ", ";
+    joined += reasons[i];
+  }
+  return joined;
+}
+
+// Writes `"name": "message"` members of a JSON object, once per name.
+class FailureMap {
+ public:
+  void Add(std::string_view name, std::string_view message) {
+    if (!seen_.insert(name).second) return;
+    if (!body_.empty()) body_.push_back(',');
+    AppendString(&body_, name);
+    body_.push_back(':');
+    AppendString(&body_, message);
+  }
+  void AppendTo(std::string* out) const {
+    out->push_back('{');
+    out->append(body_);
+    out->push_back('}');
+  }
+
+ private:
+  std::string body_;
+  std::unordered_set<std::string_view> seen_;
+};
+
+}  // namespace
+
+absl::StatusOr<ExtenderArgs> DecodeExtenderArgs(std::string_view body) {
+  Slot slots[] = {Slot("pod"), Slot("nodes"), Slot("nodenames")};
+  NBSCHED_RETURN_IF_ERROR(ParseTopObject(body, "ExtenderArgs", slots, std::size(slots)));
+  ExtenderArgs args;
+  absl::StatusOr<std::shared_ptr<const Pod>> pod = DecodeArgsPod(slots[0]);
+  if (!pod.ok()) return pod.status();
+  args.pod = *std::move(pod);
+
+  if (IsSet(slots[1])) {
+    // A v1.NodeList: {"metadata": {}, "items": [...]}; only items matter.
+    std::vector<NodeItem>& items = args.nodes.emplace();
+    const Path nodes_path{nullptr, "Nodes"};
+    NBSCHED_RETURN_IF_ERROR(
+        ForObject(slots[1].value, nodes_path, [&](std::string_view k, element v, const Path& vp) {
+          if (k != "items") return absl::OkStatus();
+          items.clear();
+          return ForArray(v, vp, [&](element item, const Path& ip) {
+            auto node = std::make_shared<Node>();
+            NBSCHED_RETURN_IF_ERROR(internal::DecodeNode(item, ip, node.get()));
+            items.push_back(NodeItem{std::move(node), simdjson::minify(item)});
+            return absl::OkStatus();
+          });
+        }));
+  }
+  if (IsSet(slots[2])) {
+    std::vector<std::string>& names = args.node_names.emplace();
+    NBSCHED_RETURN_IF_ERROR(
+        ForArray(slots[2].value, Path{nullptr, "NodeNames"}, [&](element v, const Path& vp) {
+          std::string_view name;
+          if (v.get(name) != simdjson::SUCCESS) return PathError(vp, "expected a string");
+          names.emplace_back(name);
+          return absl::OkStatus();
+        }));
+  }
+  if (!args.nodes && !args.node_names) args.node_names.emplace();
+  return args;
+}
+
+absl::StatusOr<BindingArgs> DecodeBindingArgs(std::string_view body) {
+  Slot slots[] = {Slot("podname"), Slot("podnamespace"), Slot("poduid"), Slot("node")};
+  NBSCHED_RETURN_IF_ERROR(ParseTopObject(body, "ExtenderBindingArgs", slots, std::size(slots)));
+  BindingArgs args;
+  static constexpr std::string_view kNames[] = {"PodName", "PodNamespace", "PodUID", "Node"};
+  std::string* fields[] = {&args.pod_name, &args.pod_namespace, &args.pod_uid, &args.node};
+  for (size_t i = 0; i < std::size(slots); ++i) {
+    if (!slots[i].present) continue;
+    NBSCHED_RETURN_IF_ERROR(
+        internal::GetString(slots[i].value, Path{nullptr, kNames[i]}, fields[i]));
+  }
+  // Nothing can be bound without these two.
+  if (args.pod_name.empty()) return absl::InvalidArgumentError("PodName: missing");
+  if (args.node.empty()) return absl::InvalidArgumentError("Node: missing");
+  return args;
+}
+
+absl::StatusOr<PreemptionArgs> DecodePreemptionArgs(std::string_view body) {
+  Slot slots[] = {Slot("pod"), Slot("nodenametovictims", "nodetovictims"),
+                  Slot("nodenametometavictims")};
+  NBSCHED_RETURN_IF_ERROR(ParseTopObject(body, "ExtenderPreemptionArgs", slots, std::size(slots)));
+  PreemptionArgs args;
+  absl::StatusOr<std::shared_ptr<const Pod>> pod = DecodeArgsPod(slots[0]);
+  if (!pod.ok()) return pod.status();
+  args.pod = *std::move(pod);
+
+  // `nodeToVictims` (the 2019 tag) is an alias of NodeNameToVictims; the later one wins.
+  const Slot* full = &slots[1];
+  const std::string_view full_name =
+      EqualFold(full->key, "nodetovictims") ? "nodeToVictims" : "NodeNameToVictims";
+  const Slot* source = nullptr;
+  std::string_view source_name;
+  if (IsSet(slots[2])) {
+    source = &slots[2];
+    source_name = "NodeNameToMetaVictims";
+    args.meta = true;
+  } else if (IsSet(*full)) {
+    source = full;
+    source_name = full_name;
+    args.meta = false;
+  }
+  if (source == nullptr) return args;
+  const Path root{nullptr, source_name};
+  NBSCHED_RETURN_IF_ERROR(
+      ForObject(source->value, root, [&](std::string_view node, element v, const Path& vp) {
+        Victims victims;
+        NBSCHED_RETURN_IF_ERROR(DecodeVictims(v, vp, args.meta, &victims));
+        args.node_to_victims.insert_or_assign(std::string(node), std::move(victims));
+        return absl::OkStatus();
+      }));
+  return args;
+}
+
+std::string EncodeFilterResult(const framework::Decision& decision, const ExtenderArgs& args) {
+  const auto& nodes = decision.nodes;
+  const bool best_only = decision.best >= 0 && decision.best < static_cast<int64_t>(nodes.size());
+  std::vector<size_t> kept;
+  FailureMap failed;
+  FailureMap unresolvable;
+  std::unordered_set<std::string_view> kept_names;
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    const framework::NodeDecision& nd = nodes[i];
+    const std::string& name = nd.node->name();
+    if (!nd.feasible()) {
+      const std::string message = JoinReasons(nd.status.reasons());
+      failed.Add(name, message);
+      if (nd.status.code() == Status::Code::kUnschedulableAndUnresolvable) {
+        unresolvable.Add(name, message);
+      }
+    } else if (best_only && static_cast<int64_t>(i) != decision.best) {
+      failed.Add(name, kNotBestReason);
+    } else if (kept_names.insert(name).second) {
+      kept.push_back(i);
+    }
+  }
+
+  std::string out;
+  out.reserve(256 + kept.size() * 32);
+  out += "{\"Nodes\":";
+  if (args.cache_capable()) {
+    out += "null,\"NodeNames\":[";
+    for (size_t k = 0; k < kept.size(); ++k) {
+      if (k > 0) out.push_back(',');
+      AppendString(&out, nodes[kept[k]].node->name());
+    }
+    out += "]";
+  } else {
+    // Echo the kept nodes' objects as received. The decision normally lists the request's nodes
+    // in the same order; fall back to a name index when it does not.
+    const std::vector<NodeItem>& items = *args.nodes;
+    std::unordered_map<std::string_view, const std::string*> by_name;
+    const auto raw_for = [&](size_t i) -> const std::string* {
+      const std::string& name = nodes[i].node->name();
+      if (i < items.size() && items[i].node->name == name) return &items[i].raw_json;
+      if (by_name.empty()) {
+        for (const NodeItem& item : items) by_name.emplace(item.node->name, &item.raw_json);
+      }
+      auto it = by_name.find(name);
+      return it == by_name.end() ? nullptr : it->second;
+    };
+    out += "{\"metadata\":{},\"items\":[";
+    bool first = true;
+    for (size_t i : kept) {
+      const std::string* raw = raw_for(i);
+      if (raw == nullptr) continue;  // not in the request: nothing to echo
+      if (!first) out.push_back(',');
+      first = false;
+      out += *raw;
+    }
+    out += "]},\"NodeNames\":null";
+  }
+  out += ",\"FailedNodes\":";
+  failed.AppendTo(&out);
+  out += ",\"FailedAndUnresolvableNodes\":";
+  unresolvable.AppendTo(&out);
+  out += ",\"Error\":\"\"}";
+  return out;
+}
+
+std::string EncodeFilterError(std::string_view message) {
+  std::string out =
+      "{\"Nodes\":null,\"NodeNames\":null,\"FailedNodes\":{},\"FailedAndUnresolvableNodes\":{},"
+      "\"Error\":";
+  AppendString(&out, message);
+  out.push_back('}');
+  return out;
+}
+
+std::string EncodePrioritizeResult(const framework::Decision& decision) {
+  std::string out = "[";
+  std::unordered_set<std::string_view> seen;
+  for (const framework::NodeDecision& nd : decision.nodes) {
+    const std::string& name = nd.node->name();
+    if (!seen.insert(name).second) continue;  // kube-scheduler would add both entries
+    if (out.size() > 1) out.push_back(',');
+    out += "{\"Host\":";
+    AppendString(&out, name);
+    out += ",\"Score\":";
+    // Out-of-range scores are not checked by kube-scheduler; never send one.
+    AppendInt(&out, nd.feasible() ? std::clamp<int64_t>(nd.extender_score, 0, 10) : 0);
+    out.push_back('}');
+  }
+  out.push_back(']');
+  return out;
+}
+
+std::string EncodeExplain(const framework::Decision& decision, std::string_view pod_key) {
+  std::string out = "{\"pod\":";
+  AppendString(&out, pod_key);
+  out += ",\"policyGeneration\":";
+  AppendInt(&out, decision.policy_generation);
+  out += ",\"nodes\":[";
+  for (size_t i = 0; i < decision.nodes.size(); ++i) {
+    const framework::NodeDecision& nd = decision.nodes[i];
+    if (i > 0) out.push_back(',');
+    out += "{\"name\":";
+    AppendString(&out, nd.node->name());
+    if (!nd.feasible()) {
+      out += ",\"feasible\":false,\"reasons\":[";
+      const auto& reasons = nd.status.reasons();
+      for (size_t r = 0; r < reasons.size(); ++r) {
+        if (r > 0) out.push_back(',');
+        AppendString(&out, reasons[r]);
+      }
+      out += "]}";
+      continue;
+    }
+    out += ",\"feasible\":true,\"scores\":{";
+    const size_t n = std::min(nd.scores.size(), decision.priority_names.size());
+    for (size_t s = 0; s < n; ++s) {
+      if (s > 0) out.push_back(',');
+      AppendString(&out, decision.priority_names[s]);
+      out.push_back(':');
+      AppendInt(&out, nd.scores[s]);
+    }
+    out += "},\"weighted\":";
+    AppendInt(&out, nd.weighted);
+    out += ",\"extenderScore\":";
+    AppendInt(&out, nd.extender_score);
+    out.push_back('}');
+  }
+  out += "]}";
+  return out;
+}
+
+std::string EncodeError(std::string_view message) {
+  std::string out = "{\"Error\":";
+  AppendString(&out, message);
+  out.push_back('}');
+  return out;
+}
+
+std::string EncodePreemptionResult(const std::map<std::string, Victims>& kept) {
+  std::string out = "{\"NodeNameToMetaVictims\":{";
+  bool first_node = true;
+  for (const auto& [node, victims] : kept) {
+    if (!first_node) out.push_back(',');
+    first_node = false;
+    AppendString(&out, node);
+    out += ":{\"Pods\":[";
+    for (size_t i = 0; i < victims.pods.size(); ++i) {
+      if (i > 0) out.push_back(',');
+      out += "{\"UID\":";
+      AppendString(&out, victims.pods[i]->uid);
+      out.push_back('}');
+    }
+    out += "],\"NumPDBViolations\":";
+    AppendInt(&out, victims.num_pdb_violations);
+    out.push_back('}');
+  }
+  out += "}}";
+  return out;
+}
+
+}  // namespace nbsched::codec

@@ -1,0 +1,657 @@
+#include "scheduler/codec/k8s_json.h"
+
+#include <charconv>
+#include <cstring>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "scheduler/codec/internal/k8s_decode.h"
+
+namespace nbsched::codec {
+namespace internal {
+
+using simdjson::SUCCESS;
+using simdjson::dom::array;
+using simdjson::dom::element;
+using simdjson::dom::element_type;
+using simdjson::dom::object;
+
+namespace {
+
+// kubernetes objects nest about 12 levels; 64 leaves room and bounds hostile input.
+constexpr size_t kMaxDepth = 64;
+constexpr size_t kInitialCapacity = 1 << 16;
+
+absl::Status GetBool(element e, const Path& p, bool* out) {
+  if (e.is_null()) {
+    *out = false;
+    return absl::OkStatus();
+  }
+  if (e.get(*out) != SUCCESS) return PathError(p, "expected a boolean");
+  return absl::OkStatus();
+}
+
+absl::Status GetInt32(element e, const Path& p, int32_t* out) {
+  int64_t v = 0;
+  NBSCHED_RETURN_IF_ERROR(GetInt64(e, p, &v));
+  if (v < INT32_MIN || v > INT32_MAX) return PathError(p, "integer out of range");
+  *out = static_cast<int32_t>(v);
+  return absl::OkStatus();
+}
+
+absl::Status GetStringList(element e, const Path& p, std::vector<std::string>* out) {
+  out->clear();
+  return ForArray(e, p, [&](element v, const Path& vp) {
+    std::string_view s;
+    NBSCHED_RETURN_IF_ERROR(GetStringView(v, vp, &s));
+    out->emplace_back(s);
+    return absl::OkStatus();
+  });
+}
+
+// A string → string map; Go marshals maps sorted, so the end hint makes inserts O(1).
+absl::Status GetLabels(element e, const Path& p, Labels* out) {
+  out->clear();
+  return ForObject(e, p, [&](std::string_view k, element v, const Path& vp) {
+    std::string_view s;
+    NBSCHED_RETURN_IF_ERROR(GetStringView(v, vp, &s));
+    auto it = out->try_emplace(out->end(), std::string(k));
+    it->second.assign(s);
+    return absl::OkStatus();
+  });
+}
+
+std::string_view TrimSpace(std::string_view s) {
+  constexpr std::string_view kSpace = " \t\n\r\v\f";
+  const size_t begin = s.find_first_not_of(kSpace);
+  if (begin == std::string_view::npos) return {};
+  return s.substr(begin, s.find_last_not_of(kSpace) - begin + 1);
+}
+
+// resource.Quantity's UnmarshalJSON: a string (spaces trimmed), a bare number, or null (zero).
+absl::Status GetQuantity(element e, const Path& p, Quantity* out) {
+  if (e.is_null()) {
+    *out = Quantity();
+    return absl::OkStatus();
+  }
+  char buf[64];
+  std::string_view text;
+  std::string_view s;
+  int64_t i = 0;
+  uint64_t u = 0;
+  double d = 0;
+  // A bare number is parsed from its text, as upstream does with the raw token.
+  if (e.get(s) == SUCCESS) {
+    text = TrimSpace(s);
+  } else if (e.get(i) == SUCCESS) {
+    text = std::string_view(buf, std::to_chars(buf, buf + sizeof(buf), i).ptr - buf);
+  } else if (e.get(u) == SUCCESS) {
+    text = std::string_view(buf, std::to_chars(buf, buf + sizeof(buf), u).ptr - buf);
+  } else if (e.get(d) == SUCCESS) {
+    text = std::string_view(buf, std::to_chars(buf, buf + sizeof(buf), d).ptr - buf);
+  } else {
+    return PathError(p, "expected a quantity (string or number)");
+  }
+  absl::StatusOr<Quantity> q = Quantity::Parse(text);
+  if (!q.ok()) {
+    return PathError(
+        p, "invalid quantity \"" + std::string(text) + "\": " + std::string(q.status().message()));
+  }
+  // The API server rejects negative requests and allocatable; upstream's rounding of them is
+  // inconsistent, so they are refused rather than imitated (interfaces.md §5).
+  if (q->IsNegative()) {
+    return PathError(p, "negative quantity \"" + std::string(text) + "\" is not allowed");
+  }
+  *out = *q;
+  return absl::OkStatus();
+}
+
+absl::Status GetResourceList(element e, const Path& p, ResourceList* out) {
+  out->clear();
+  return ForObject(e, p, [&](std::string_view k, element v, const Path& vp) {
+    Quantity q;
+    NBSCHED_RETURN_IF_ERROR(GetQuantity(v, vp, &q));
+    out->insert_or_assign(std::string(k), q);
+    return absl::OkStatus();
+  });
+}
+
+// ---- selectors ----
+
+template <typename Requirement>
+absl::Status GetRequirements(element e, const Path& p, std::vector<Requirement>* out) {
+  out->clear();
+  return ForArray(e, p, [&](element item, const Path& ip) {
+    Requirement& r = out->emplace_back();
+    return ForObject(item, ip, [&](std::string_view k, element v, const Path& vp) {
+      if (k == "key") return GetString(v, vp, &r.key);
+      if (k == "operator") {
+        std::string_view op;
+        NBSCHED_RETURN_IF_ERROR(GetStringView(v, vp, &op));
+        r.op = ParseSelectorOp(op);  // unknown: kInvalid, which matches nothing
+        return absl::OkStatus();
+      }
+      if (k == "values") return GetStringList(v, vp, &r.values);
+      return absl::OkStatus();
+    });
+  });
+}
+
+absl::Status GetLabelSelector(element e, const Path& p, LabelSelector* out) {
+  *out = LabelSelector();
+  return ForObject(e, p, [&](std::string_view k, element v, const Path& vp) {
+    if (k == "matchLabels") return GetLabels(v, vp, &out->match_labels);
+    if (k == "matchExpressions") return GetRequirements(v, vp, &out->match_expressions);
+    return absl::OkStatus();
+  });
+}
+
+absl::Status GetNodeSelectorTerm(element e, const Path& p, NodeSelectorTerm* out) {
+  return ForObject(e, p, [&](std::string_view k, element v, const Path& vp) {
+    if (k == "matchExpressions") return GetRequirements(v, vp, &out->match_expressions);
+    if (k == "matchFields") return GetRequirements(v, vp, &out->match_fields);
+    return absl::OkStatus();
+  });
+}
+
+absl::Status GetNodeAffinity(element e, const Path& p, std::optional<NodeAffinity>* out) {
+  out->reset();
+  if (e.is_null()) return absl::OkStatus();
+  NodeAffinity& na = out->emplace();
+  return ForObject(e, p, [&](std::string_view k, element v, const Path& vp) {
+    if (k == "requiredDuringSchedulingIgnoredDuringExecution") {
+      if (v.is_null()) return absl::OkStatus();
+      std::vector<NodeSelectorTerm>& terms = na.required.emplace();
+      return ForObject(v, vp, [&](std::string_view k2, element v2, const Path& vp2) {
+        if (k2 != "nodeSelectorTerms") return absl::OkStatus();
+        return ForArray(v2, vp2, [&](element t, const Path& tp) {
+          return GetNodeSelectorTerm(t, tp, &terms.emplace_back());
+        });
+      });
+    }
+    if (k == "preferredDuringSchedulingIgnoredDuringExecution") {
+      return ForArray(v, vp, [&](element item, const Path& ip) {
+        PreferredSchedulingTerm& pt = na.preferred.emplace_back();
+        return ForObject(item, ip, [&](std::string_view k2, element v2, const Path& vp2) {
+          if (k2 == "weight") return GetInt32(v2, vp2, &pt.weight);
+          if (k2 == "preference") return GetNodeSelectorTerm(v2, vp2, &pt.preference);
+          return absl::OkStatus();
+        });
+      });
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::Status GetPodAffinityTerm(element e, const Path& p, PodAffinityTerm* out) {
+  out->label_selector.nothing = true;  // a nil labelSelector selects no pod
+  return ForObject(e, p, [&](std::string_view k, element v, const Path& vp) {
+    if (k == "labelSelector") {
+      if (v.is_null()) return absl::OkStatus();
+      return GetLabelSelector(v, vp, &out->label_selector);
+    }
+    if (k == "namespaces") return GetStringList(v, vp, &out->namespaces);
+    if (k == "namespaceSelector") {
+      out->namespace_selector.reset();
+      if (v.is_null()) return absl::OkStatus();
+      return GetLabelSelector(v, vp, &out->namespace_selector.emplace());
+    }
+    if (k == "topologyKey") return GetString(v, vp, &out->topology_key);
+    return absl::OkStatus();
+  });
+}
+
+absl::Status GetPodAffinity(element e, const Path& p, PodAffinity* out) {
+  *out = PodAffinity();
+  return ForObject(e, p, [&](std::string_view k, element v, const Path& vp) {
+    if (k == "requiredDuringSchedulingIgnoredDuringExecution") {
+      return ForArray(v, vp, [&](element item, const Path& ip) {
+        return GetPodAffinityTerm(item, ip, &out->required.emplace_back());
+      });
+    }
+    if (k == "preferredDuringSchedulingIgnoredDuringExecution") {
+      return ForArray(v, vp, [&](element item, const Path& ip) {
+        WeightedPodAffinityTerm& w = out->preferred.emplace_back();
+        w.term.label_selector.nothing = true;
+        return ForObject(item, ip, [&](std::string_view k2, element v2, const Path& vp2) {
+          if (k2 == "weight") return GetInt32(v2, vp2, &w.weight);
+          if (k2 == "podAffinityTerm") return GetPodAffinityTerm(v2, vp2, &w.term);
+          return absl::OkStatus();
+        });
+      });
+    }
+    return absl::OkStatus();
+  });
+}
+
+// ---- pod ----
+
+absl::Status GetContainer(element e, const Path& p, bool init, Container* c) {
+  return ForObject(e, p, [&](std::string_view k, element v, const Path& vp) {
+    if (k == "name") return GetString(v, vp, &c->name);
+    if (k == "resources") {
+      return ForObject(v, vp, [&](std::string_view k2, element v2, const Path& vp2) {
+        if (k2 == "requests") return GetResourceList(v2, vp2, &c->requests);
+        if (k2 == "limits") return GetResourceList(v2, vp2, &c->limits);
+        return absl::OkStatus();
+      });
+    }
+    if (k == "ports") {
+      c->ports.clear();
+      return ForArray(v, vp, [&](element item, const Path& ip) {
+        ContainerPort& port = c->ports.emplace_back();
+        return ForObject(item, ip, [&](std::string_view k2, element v2, const Path& vp2) {
+          if (k2 == "containerPort") return GetInt32(v2, vp2, &port.container_port);
+          if (k2 == "hostPort") return GetInt32(v2, vp2, &port.host_port);
+          if (k2 == "protocol") return GetString(v2, vp2, &port.protocol);
+          if (k2 == "hostIP") return GetString(v2, vp2, &port.host_ip);
+          return absl::OkStatus();
+        });
+      });
+    }
+    if (k == "restartPolicy") {
+      std::string_view policy;
+      NBSCHED_RETURN_IF_ERROR(GetStringView(v, vp, &policy));
+      c->restartable = init && policy == "Always";
+      return absl::OkStatus();
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::Status GetContainers(element e, const Path& p, bool init, std::vector<Container>* out) {
+  out->clear();
+  return ForArray(e, p, [&](element item, const Path& ip) {
+    return GetContainer(item, ip, init, &out->emplace_back());
+  });
+}
+
+absl::Status GetVolumeSource(element e, const Path& p, Volume::Kind kind, std::string_view id_key,
+                             Volume* vol) {
+  if (e.is_null()) return absl::OkStatus();
+  vol->kind = kind;
+  if (kind == Volume::Kind::kRbd) vol->rbd_pool = "rbd";
+  NBSCHED_RETURN_IF_ERROR(ForObject(e, p, [&](std::string_view k, element v, const Path& vp) {
+    if (k == id_key) return GetString(v, vp, &vol->id);
+    if (k == "readOnly") return GetBool(v, vp, &vol->read_only);
+    if (kind == Volume::Kind::kRbd) {
+      if (k == "monitors") return GetStringList(v, vp, &vol->rbd_monitors);
+      if (k == "pool") return GetString(v, vp, &vol->rbd_pool);
+    }
+    return absl::OkStatus();
+  }));
+  if (kind == Volume::Kind::kRbd && vol->rbd_pool.empty()) vol->rbd_pool = "rbd";  // API default
+  return absl::OkStatus();
+}
+
+absl::Status GetVolume(element e, const Path& p, Volume* vol) {
+  return ForObject(e, p, [&](std::string_view k, element v, const Path& vp) {
+    if (k == "name") return GetString(v, vp, &vol->name);
+    if (k == "gcePersistentDisk") {
+      return GetVolumeSource(v, vp, Volume::Kind::kGcePersistentDisk, "pdName", vol);
+    }
+    if (k == "awsElasticBlockStore") {
+      return GetVolumeSource(v, vp, Volume::Kind::kAwsElasticBlockStore, "volumeID", vol);
+    }
+    if (k == "iscsi") return GetVolumeSource(v, vp, Volume::Kind::kIscsi, "iqn", vol);
+    if (k == "rbd") return GetVolumeSource(v, vp, Volume::Kind::kRbd, "image", vol);
+    return absl::OkStatus();
+  });
+}
+
+absl::Status GetPodMetadata(element e, const Path& p, Pod* pod) {
+  return ForObject(e, p, [&](std::string_view k, element v, const Path& vp) {
+    if (k == "name") return GetString(v, vp, &pod->name);
+    if (k == "namespace") return GetString(v, vp, &pod->namespace_);
+    if (k == "uid") return GetString(v, vp, &pod->uid);
+    if (k == "labels") return GetLabels(v, vp, &pod->labels);
+    if (k == "annotations") return GetLabels(v, vp, &pod->annotations);
+    if (k == "deletionTimestamp") {
+      pod->deleting = !v.is_null();
+      return absl::OkStatus();
+    }
+    if (k == "ownerReferences") {
+      pod->owner_references.clear();
+      return ForArray(v, vp, [&](element item, const Path& ip) {
+        OwnerReference& ref = pod->owner_references.emplace_back();
+        return ForObject(item, ip, [&](std::string_view k2, element v2, const Path& vp2) {
+          if (k2 == "apiVersion") return GetString(v2, vp2, &ref.api_version);
+          if (k2 == "kind") return GetString(v2, vp2, &ref.kind);
+          if (k2 == "name") return GetString(v2, vp2, &ref.name);
+          if (k2 == "uid") return GetString(v2, vp2, &ref.uid);
+          if (k2 == "controller") return GetBool(v2, vp2, &ref.controller);
+          return absl::OkStatus();
+        });
+      });
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::Status GetPodSpec(element e, const Path& p, Pod* pod) {
+  return ForObject(e, p, [&](std::string_view k, element v, const Path& vp) {
+    if (k == "nodeName") return GetString(v, vp, &pod->node_name);
+    if (k == "schedulerName") return GetString(v, vp, &pod->scheduler_name);
+    if (k == "containers") return GetContainers(v, vp, false, &pod->containers);
+    if (k == "initContainers") return GetContainers(v, vp, true, &pod->init_containers);
+    if (k == "overhead") return GetResourceList(v, vp, &pod->overhead);
+    if (k == "nodeSelector") return GetLabels(v, vp, &pod->node_selector);
+    if (k == "affinity") {
+      return ForObject(v, vp, [&](std::string_view k2, element v2, const Path& vp2) {
+        if (k2 == "nodeAffinity") return GetNodeAffinity(v2, vp2, &pod->node_affinity);
+        if (k2 == "podAffinity") return GetPodAffinity(v2, vp2, &pod->pod_affinity);
+        if (k2 == "podAntiAffinity") return GetPodAffinity(v2, vp2, &pod->pod_anti_affinity);
+        return absl::OkStatus();
+      });
+    }
+    if (k == "tolerations") {
+      pod->tolerations.clear();
+      return ForArray(v, vp, [&](element item, const Path& ip) {
+        Toleration& t = pod->tolerations.emplace_back();
+        return ForObject(item, ip, [&](std::string_view k2, element v2, const Path& vp2) {
+          if (k2 == "key") return GetString(v2, vp2, &t.key);
+          if (k2 == "operator") return GetString(v2, vp2, &t.op);
+          if (k2 == "value") return GetString(v2, vp2, &t.value);
+          if (k2 == "effect") return GetString(v2, vp2, &t.effect);
+          return absl::OkStatus();
+        });
+      });
+    }
+    if (k == "volumes") {
+      pod->volumes.clear();
+      return ForArray(v, vp, [&](element item, const Path& ip) {
+        return GetVolume(item, ip, &pod->volumes.emplace_back());
+      });
+    }
+    if (k == "topologySpreadConstraints") {
+      if (v.is_null()) {
+        pod->has_topology_spread_constraints = false;
+        return absl::OkStatus();
+      }
+      array arr;
+      if (v.get(arr) != SUCCESS) return PathError(vp, "expected an array");
+      pod->has_topology_spread_constraints = arr.begin() != arr.end();
+      return absl::OkStatus();
+    }
+    return absl::OkStatus();
+  });
+}
+
+// ---- node ----
+
+absl::Status GetNodeSpec(element e, const Path& p, Node* node) {
+  return ForObject(e, p, [&](std::string_view k, element v, const Path& vp) {
+    if (k == "unschedulable") return GetBool(v, vp, &node->unschedulable);
+    if (k == "taints") {
+      node->taints.clear();
+      return ForArray(v, vp, [&](element item, const Path& ip) {
+        Taint& t = node->taints.emplace_back();
+        return ForObject(item, ip, [&](std::string_view k2, element v2, const Path& vp2) {
+          if (k2 == "key") return GetString(v2, vp2, &t.key);
+          if (k2 == "value") return GetString(v2, vp2, &t.value);
+          if (k2 == "effect") return GetString(v2, vp2, &t.effect);
+          return absl::OkStatus();
+        });
+      });
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::Status GetNodeStatus(element e, const Path& p, Node* node) {
+  return ForObject(e, p, [&](std::string_view k, element v, const Path& vp) {
+    if (k == "allocatable") return GetResourceList(v, vp, &node->allocatable_list);
+    if (k == "capacity") return GetResourceList(v, vp, &node->capacity_list);
+    if (k == "conditions") {
+      node->conditions.clear();
+      return ForArray(v, vp, [&](element item, const Path& ip) {
+        NodeCondition& c = node->conditions.emplace_back();
+        return ForObject(item, ip, [&](std::string_view k2, element v2, const Path& vp2) {
+          if (k2 == "type") return GetString(v2, vp2, &c.type);
+          if (k2 == "status") return GetString(v2, vp2, &c.status);
+          return absl::OkStatus();
+        });
+      });
+    }
+    return absl::OkStatus();
+  });
+}
+
+// ---- controllers (SelectorSpread) ----
+
+absl::Status DecodeWorkload(element e, const Path& p, WorkloadSelector::Kind kind,
+                            WorkloadSelector* w) {
+  w->kind = kind;
+  const bool map_selector = kind == WorkloadSelector::Kind::kService ||
+                            kind == WorkloadSelector::Kind::kReplicationController;
+  // A nil LabelSelector selects nothing (metav1.LabelSelectorAsSelector).
+  if (!map_selector) w->label_selector.nothing = true;
+  return ForObject(e, p, [&](std::string_view k, element v, const Path& vp) {
+    if (k == "metadata") {
+      return ForObject(v, vp, [&](std::string_view k2, element v2, const Path& vp2) {
+        if (k2 == "name") return GetString(v2, vp2, &w->name);
+        if (k2 == "namespace") return GetString(v2, vp2, &w->namespace_);
+        return absl::OkStatus();
+      });
+    }
+    if (k == "spec") {
+      return ForObject(v, vp, [&](std::string_view k2, element v2, const Path& vp2) {
+        if (k2 != "selector") return absl::OkStatus();
+        if (map_selector) return GetLabels(v2, vp2, &w->map_selector);
+        if (v2.is_null()) {
+          w->label_selector = LabelSelector();
+          w->label_selector.nothing = true;
+          return absl::OkStatus();
+        }
+        return GetLabelSelector(v2, vp2, &w->label_selector);
+      });
+    }
+    return absl::OkStatus();
+  });
+}
+
+}  // namespace
+
+std::string Path::ToString() const {
+  std::string parent_text = parent != nullptr ? parent->ToString() : std::string();
+  if (index >= 0) return parent_text + "[" + std::to_string(index) + "]";
+  if (parent_text.empty()) return std::string(key);
+  return parent_text + "." + std::string(key);
+}
+
+absl::Status PathError(const Path& path, std::string_view message) {
+  std::string text = path.ToString();
+  if (!text.empty()) text += ": ";
+  text += message;
+  return absl::InvalidArgumentError(text);
+}
+
+simdjson::dom::parser& ThreadParser() {
+  thread_local simdjson::dom::parser parser;
+  if (parser.max_depth() != kMaxDepth) {
+    // On failure the next parse allocates with the default depth; the check below repeats.
+    if (parser.allocate(kInitialCapacity, kMaxDepth) != SUCCESS) return parser;
+  }
+  return parser;
+}
+
+absl::Status ParseDocument(std::string_view json, std::string_view root, element* out) {
+  simdjson::dom::parser& parser = ThreadParser();
+  if (parser.max_depth() != kMaxDepth) return absl::ResourceExhaustedError("out of memory");
+  const simdjson::error_code err = parser.parse(json.data(), json.size(), true).get(*out);
+  if (err == SUCCESS) return absl::OkStatus();
+  if (err == simdjson::DEPTH_ERROR)
+    return absl::InvalidArgumentError("JSON nesting deeper than 64");
+  if (err == simdjson::MEMALLOC) return absl::ResourceExhaustedError("out of memory");
+  std::string message = root.empty() ? std::string() : std::string(root) + ": ";
+  message += "invalid JSON: ";
+  message += simdjson::error_message(err);
+  return absl::InvalidArgumentError(message);
+}
+
+absl::Status GetStringView(element e, const Path& p, std::string_view* out) {
+  if (e.is_null()) {
+    *out = {};
+    return absl::OkStatus();
+  }
+  if (e.get(*out) != SUCCESS) return PathError(p, "expected a string");
+  return absl::OkStatus();
+}
+
+absl::Status GetString(element e, const Path& path, std::string* out) {
+  std::string_view s;
+  NBSCHED_RETURN_IF_ERROR(GetStringView(e, path, &s));
+  out->assign(s);
+  return absl::OkStatus();
+}
+
+absl::Status GetInt64(element e, const Path& path, int64_t* out) {
+  if (e.is_null()) {
+    *out = 0;
+    return absl::OkStatus();
+  }
+  if (e.get(*out) == SUCCESS) return absl::OkStatus();
+  if (e.is_uint64()) return PathError(path, "integer out of range");
+  return PathError(path, "expected an integer");
+}
+
+bool EqualFold(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+
+absl::Status DecodePod(element e, const Path& path, Pod* pod) {
+  if (!e.is_object()) return PathError(path, "expected an object");
+  NBSCHED_RETURN_IF_ERROR(ForObject(e, path, [&](std::string_view k, element v, const Path& vp) {
+    if (k == "metadata") return GetPodMetadata(v, vp, pod);
+    if (k == "spec") return GetPodSpec(v, vp, pod);
+    if (k == "status") {
+      return ForObject(v, vp, [&](std::string_view k2, element v2, const Path& vp2) {
+        if (k2 == "phase") return GetString(v2, vp2, &pod->phase);
+        return absl::OkStatus();
+      });
+    }
+    return absl::OkStatus();
+  }));
+  pod->Finalize();
+  return absl::OkStatus();
+}
+
+absl::Status DecodeNode(element e, const Path& path, Node* node) {
+  if (!e.is_object()) return PathError(path, "expected an object");
+  NBSCHED_RETURN_IF_ERROR(ForObject(e, path, [&](std::string_view k, element v, const Path& vp) {
+    if (k == "metadata") {
+      return ForObject(v, vp, [&](std::string_view k2, element v2, const Path& vp2) {
+        if (k2 == "name") return GetString(v2, vp2, &node->name);
+        if (k2 == "labels") return GetLabels(v2, vp2, &node->labels);
+        if (k2 == "annotations") return GetLabels(v2, vp2, &node->annotations);
+        return absl::OkStatus();
+      });
+    }
+    if (k == "spec") return GetNodeSpec(v, vp, node);
+    if (k == "status") return GetNodeStatus(v, vp, node);
+    return absl::OkStatus();
+  }));
+  node->Finalize();
+  return absl::OkStatus();
+}
+
+}  // namespace internal
+
+using internal::Path;
+using internal::PathError;
+
+absl::StatusOr<Pod> DecodePodJson(std::string_view json, std::string_view path) {
+  simdjson::dom::element root;
+  NBSCHED_RETURN_IF_ERROR(internal::ParseDocument(json, path, &root));
+  Pod pod;
+  NBSCHED_RETURN_IF_ERROR(internal::DecodePod(root, Path{nullptr, path}, &pod));
+  return pod;
+}
+
+absl::StatusOr<Node> DecodeNodeJson(std::string_view json, std::string_view path) {
+  simdjson::dom::element root;
+  NBSCHED_RETURN_IF_ERROR(internal::ParseDocument(json, path, &root));
+  Node node;
+  NBSCHED_RETURN_IF_ERROR(internal::DecodeNode(root, Path{nullptr, path}, &node));
+  return node;
+}
+
+absl::StatusOr<ClusterObjects> DecodeList(std::string_view json) {
+  simdjson::dom::element root;
+  NBSCHED_RETURN_IF_ERROR(internal::ParseDocument(json, "", &root));
+  simdjson::dom::object top;
+  if (root.get(top) != simdjson::SUCCESS) {
+    return absl::InvalidArgumentError("expected a JSON object with items (a List)");
+  }
+  const Path items_path{nullptr, "items"};
+  // A typed list (NodeList, PodList, ...) gives the kind of items that carry none.
+  std::string_view default_kind;
+  simdjson::dom::element items;
+  bool have_items = false;
+  for (simdjson::dom::key_value_pair field : top) {
+    if (field.key == "kind") {
+      std::string_view kind;
+      if (field.value.get(kind) == simdjson::SUCCESS && kind.size() > 4 && kind != "List" &&
+          kind.substr(kind.size() - 4) == "List") {
+        default_kind = kind.substr(0, kind.size() - 4);
+      }
+    } else if (field.key == "items") {
+      items = field.value;
+      have_items = !field.value.is_null();
+    }
+  }
+  if (!have_items) return absl::InvalidArgumentError("items: missing (not a List)");
+  simdjson::dom::array arr;
+  if (items.get(arr) != simdjson::SUCCESS) return PathError(items_path, "expected an array");
+
+  ClusterObjects out;
+  out.nodes.reserve(arr.size());
+  size_t i = 0;
+  for (simdjson::dom::element item : arr) {
+    const Path ip = items_path.Index(i++);
+    if (!item.is_object()) return PathError(ip, "expected an object");
+    std::string_view kind = default_kind;
+    simdjson::dom::element kind_value;
+    if (item.at_key("kind").get(kind_value) == simdjson::SUCCESS && !kind_value.is_null()) {
+      if (kind_value.get(kind) != simdjson::SUCCESS) {
+        return PathError(ip.Key("kind"), "expected a string");
+      }
+    }
+    if (kind.empty()) return PathError(ip.Key("kind"), "missing");
+    if (kind == "Node") {
+      auto node = std::make_shared<Node>();
+      NBSCHED_RETURN_IF_ERROR(internal::DecodeNode(item, ip, node.get()));
+      out.nodes.push_back(std::move(node));
+    } else if (kind == "Pod") {
+      auto pod = std::make_shared<Pod>();
+      NBSCHED_RETURN_IF_ERROR(internal::DecodePod(item, ip, pod.get()));
+      out.pods.push_back(std::move(pod));
+    } else {
+      WorkloadSelector::Kind wkind;
+      if (kind == "Service") {
+        wkind = WorkloadSelector::Kind::kService;
+      } else if (kind == "ReplicationController") {
+        wkind = WorkloadSelector::Kind::kReplicationController;
+      } else if (kind == "ReplicaSet") {
+        wkind = WorkloadSelector::Kind::kReplicaSet;
+      } else if (kind == "StatefulSet") {
+        wkind = WorkloadSelector::Kind::kStatefulSet;
+      } else {
+        continue;  // other kinds are not scheduling input
+      }
+      WorkloadSelector w;
+      NBSCHED_RETURN_IF_ERROR(internal::DecodeWorkload(item, ip, wkind, &w));
+      out.workloads.push_back(std::move(w));
+    }
+  }
+  return out;
+}
+
+}  // namespace nbsched::codec

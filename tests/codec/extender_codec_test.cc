@@ -1,0 +1,357 @@
+#include "scheduler/codec/extender_codec.h"
+
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "tests/testing/builders.h"
+
+namespace nbsched::codec {
+namespace {
+
+using framework::Decision;
+using framework::NodeDecision;
+using nlohmann::json;
+using testing::MakeNode;
+
+std::string ReadGolden(const std::string& name) {
+  const std::string path = std::string(NBSCHED_SOURCE_DIR) + "/tests/testdata/extender/" + name;
+  std::ifstream in(path);
+  INFO("golden file " << path);
+  REQUIRE(in.good());
+  std::stringstream buf;
+  buf << in.rdbuf();
+  return buf.str();
+}
+
+json Parse(const std::string& text) {
+  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  INFO("not JSON: " << text);
+  REQUIRE_FALSE(j.is_discarded());
+  return j;
+}
+
+// The §9 cluster's verdicts for jupyter-alice: cpu-1 has no GPU; gpu-1 scores 9, gpu-2 7.
+struct Fixture {
+  std::vector<std::shared_ptr<const NodeInfo>> infos;
+  Decision decision;
+};
+
+Fixture MakeDecision(const std::vector<std::shared_ptr<const Node>>& nodes) {
+  Fixture f;
+  f.decision.priority_names = {"LeastRequestedPriority", "BalancedResourceAllocation",
+                               "SelectorSpreadPriority"};
+  f.decision.weight_sum = 3;
+  f.decision.policy_generation = 3;
+  f.decision.scored = true;
+  for (const auto& node : nodes) {
+    f.infos.push_back(
+        std::make_shared<const NodeInfo>(node, std::vector<std::shared_ptr<const Pod>>{}));
+    NodeDecision nd;
+    nd.node = f.infos.back().get();
+    if (node->name == "cpu-1") {
+      nd.status = Status::Unschedulable({"Insufficient nvidia.com/gpu"});
+    } else if (node->name == "gpu-1") {
+      nd.scores = {65, 96, 100};
+      nd.weighted = 261;
+      nd.extender_score = 9;  // (10·261 + 50·3) / (100·3) = 2760/300 = 9
+    } else {
+      nd.scores = {38, 79, 100};
+      nd.weighted = 217;
+      nd.extender_score = 7;  // (10·217 + 150) / 300 = 2320/300 = 7
+    }
+    f.decision.nodes.push_back(nd);
+  }
+  return f;
+}
+
+Fixture MakeDecision(const std::vector<std::string>& names) {
+  std::vector<std::shared_ptr<const Node>> nodes;
+  for (const std::string& name : names) nodes.push_back(MakeNode(name).Ptr());
+  return MakeDecision(nodes);
+}
+
+void CheckAlice(const Pod& pod) {
+  CHECK(pod.Key() == "jhub/jupyter-alice");
+  CHECK(pod.uid == "0b6f3c2e-5d41-4a8e-9c1a-2f7e9d3b8a10");
+  CHECK(pod.scheduler_name == "notebook-scheduler");
+  CHECK(pod.request.milli_cpu == 1000);
+  CHECK(pod.request.memory == 2147483648);
+  CHECK(pod.request.scalars.Get("nvidia.com/gpu") == 1);
+}
+
+TEST_CASE("(a) filter, nodeCacheCapable, both casings", "[codec][extender_codec]") {
+  for (const std::string request :
+       {"filter_cache.request.json", "filter_cache_lowercase.request.json"}) {
+    DYNAMIC_SECTION(request) {
+      absl::StatusOr<ExtenderArgs> args = DecodeExtenderArgs(ReadGolden(request));
+      REQUIRE(args.ok());
+      CheckAlice(*args->pod);
+      REQUIRE(args->cache_capable());
+      REQUIRE(args->node_names.has_value());
+      CHECK(*args->node_names == std::vector<std::string>{"cpu-1", "gpu-1", "gpu-2"});
+
+      Fixture f = MakeDecision(*args->node_names);
+      CHECK(Parse(EncodeFilterResult(f.decision, *args)) ==
+            Parse(ReadGolden("filter_cache.response.json")));
+    }
+  }
+}
+
+TEST_CASE("(c) filter, not cache-capable, kept nodes echoed", "[codec][extender_codec]") {
+  absl::StatusOr<ExtenderArgs> args = DecodeExtenderArgs(ReadGolden("filter_nocache.request.json"));
+  REQUIRE(args.ok());
+  CheckAlice(*args->pod);
+  CHECK_FALSE(args->cache_capable());
+  CHECK_FALSE(args->node_names.has_value());
+  REQUIRE(args->nodes->size() == 3);
+  const Node& gpu2 = *(*args->nodes)[2].node;
+  CHECK(gpu2.name == "gpu-2");
+  CHECK(gpu2.allocatable.scalars.Get("nvidia.com/gpu") == 4);
+  CHECK(gpu2.allocatable.allowed_pods == 110);  // bare number
+  CHECK(gpu2.taints.size() == 1);
+  CHECK(gpu2.annotations.at("note") == "caf\xc3\xa9 \"quoted\" \\ back");
+
+  std::vector<std::shared_ptr<const Node>> nodes;
+  for (const NodeItem& item : *args->nodes) nodes.push_back(item.node);
+  Fixture f = MakeDecision(nodes);
+  CHECK(Parse(EncodeFilterResult(f.decision, *args)) ==
+        Parse(ReadGolden("filter_nocache.response.json")));
+
+  SECTION("decision order differing from the request still echoes by name") {
+    std::swap(f.decision.nodes[1], f.decision.nodes[2]);
+    const json reply = Parse(EncodeFilterResult(f.decision, *args));
+    REQUIRE(reply["Nodes"]["items"].size() == 2);
+    CHECK(reply["Nodes"]["items"][0]["metadata"]["name"] == "gpu-2");
+    CHECK(reply["Nodes"]["items"][1]["metadata"]["name"] == "gpu-1");
+  }
+}
+
+TEST_CASE("(b) prioritize", "[codec][extender_codec]") {
+  absl::StatusOr<ExtenderArgs> args = DecodeExtenderArgs(ReadGolden("prioritize.request.json"));
+  REQUIRE(args.ok());
+  Fixture f = MakeDecision(*args->node_names);
+  const std::string reply = EncodePrioritizeResult(f.decision);
+  CHECK(Parse(reply) == Parse(ReadGolden("prioritize.response.json")));
+  CHECK(reply.find('.') == std::string::npos);  // integers, never 9.0
+
+  SECTION("scores are clamped to 0..10; infeasible nodes score 0; input order kept") {
+    Fixture g = MakeDecision(std::vector<std::string>{"gpu-2", "cpu-1", "gpu-1"});
+    g.decision.nodes[0].extender_score = 14;  // → 10
+    g.decision.nodes[1].extender_score = 5;   // infeasible → 0
+    g.decision.nodes[2].extender_score = -3;  // → 0
+    CHECK(Parse(EncodePrioritizeResult(g.decision)) ==
+          json::parse(R"([{"Host":"gpu-2","Score":10},{"Host":"cpu-1","Score":0},
+                          {"Host":"gpu-1","Score":0}])"));
+  }
+  SECTION("no nodes: an empty array") { CHECK(EncodePrioritizeResult(Decision()) == "[]"); }
+}
+
+TEST_CASE("(d) bind and preempt", "[codec][extender_codec]") {
+  SECTION("bind") {
+    absl::StatusOr<BindingArgs> args = DecodeBindingArgs(ReadGolden("bind.request.json"));
+    REQUIRE(args.ok());
+    CHECK(args->pod_name == "jupyter-alice");
+    CHECK(args->pod_namespace == "jhub");
+    CHECK(args->pod_uid == "0b6f3c2e-5d41-4a8e-9c1a-2f7e9d3b8a10");
+    CHECK(args->node == "gpu-1");
+    CHECK(Parse(EncodeError("")) == Parse(ReadGolden("bind.response.json")));
+  }
+  SECTION("bind keys are case-insensitive; PodName and Node are required") {
+    absl::StatusOr<BindingArgs> args =
+        DecodeBindingArgs(R"({"podname":"a","PODNAMESPACE":"b","poduid":"c","node":"n"})");
+    REQUIRE(args.ok());
+    CHECK(args->pod_namespace == "b");
+    absl::StatusOr<BindingArgs> no_node = DecodeBindingArgs(R"({"PodName":"a"})");
+    REQUIRE_FALSE(no_node.ok());
+    CHECK(no_node.status().message() == "Node: missing");
+  }
+  const std::string want_reply = ReadGolden("preempt.response.json");
+  struct Row {
+    std::string name;
+    std::string request;
+    bool meta;
+  };
+  const std::vector<Row> rows = {
+      {"meta victims", "preempt_meta.request.json", true},
+      {"full victims under the 2019 key nodeToVictims", "preempt_legacy_full.request.json", false},
+  };
+  for (const Row& row : rows) {
+    DYNAMIC_SECTION("preempt: " << row.name) {
+      absl::StatusOr<PreemptionArgs> args = DecodePreemptionArgs(ReadGolden(row.request));
+      REQUIRE(args.ok());
+      CheckAlice(*args->pod);
+      CHECK(args->meta == row.meta);
+      REQUIRE(args->node_to_victims.size() == 1);
+      const Victims& v = args->node_to_victims.at("gpu-2");
+      REQUIRE(v.pods.size() == 1);
+      CHECK(v.pods[0]->uid == "9e1d4c7a-0000-4000-8000-000000000001");
+      CHECK(v.num_pdb_violations == 0);
+      if (!row.meta) {
+        CHECK(v.pods[0]->Key() == "jhub/batch-7");
+        CHECK(v.pods[0]->request.milli_cpu == 2000);
+      }
+      CHECK(Parse(EncodePreemptionResult(args->node_to_victims)) == Parse(want_reply));
+    }
+  }
+  SECTION("NumPDBViolations is written as an integer") {
+    std::map<std::string, Victims> kept;
+    auto pod = std::make_shared<Pod>();
+    pod->uid = "u";
+    kept["n"] = Victims{{pod}, 2};
+    CHECK(EncodePreemptionResult(kept) ==
+          R"({"NodeNameToMetaVictims":{"n":{"Pods":[{"UID":"u"}],"NumPDBViolations":2}}})");
+    CHECK(EncodePreemptionResult({}) == R"({"NodeNameToMetaVictims":{}})");
+  }
+}
+
+TEST_CASE("ExtenderArgs decoding rules", "[codec][extender_codec]") {
+  SECTION("later duplicate key wins, any casing") {
+    absl::StatusOr<ExtenderArgs> args = DecodeExtenderArgs(
+        R"({"Pod":{"metadata":{"name":"first"}},"NodeNames":["a"],"POD":{"metadata":{"name":"second"}},
+            "nodeNames":["b","c"]})");
+    REQUIRE(args.ok());
+    CHECK(args->pod->name == "second");
+    CHECK(*args->node_names == std::vector<std::string>{"b", "c"});
+  }
+  SECTION("neither Nodes nor NodeNames: an empty name list") {
+    absl::StatusOr<ExtenderArgs> args =
+        DecodeExtenderArgs(R"({"Pod":{},"Nodes":null,"NodeNames":null})");
+    REQUIRE(args.ok());
+    CHECK(args->cache_capable());
+    REQUIRE(args->node_names.has_value());
+    CHECK(args->node_names->empty());
+  }
+  SECTION("both: Nodes wins") {
+    absl::StatusOr<ExtenderArgs> args = DecodeExtenderArgs(
+        R"({"Pod":{},"Nodes":{"metadata":{},"items":[{"metadata":{"name":"x"}}]},"NodeNames":["y"]})");
+    REQUIRE(args.ok());
+    CHECK_FALSE(args->cache_capable());
+    REQUIRE(args->nodes->size() == 1);
+    CHECK((*args->nodes)[0].raw_json == R"({"metadata":{"name":"x"}})");
+  }
+  struct Row {
+    std::string name;
+    std::string body;
+    std::string want;
+  };
+  const std::vector<Row> rows = {
+      {"pod missing", R"({"NodeNames":["a"]})", "Pod: missing"},
+      {"pod null", R"({"Pod":null,"NodeNames":["a"]})", "Pod: missing"},
+      {"pod field error", R"({"pod":{"spec":{"containers":3}}})",
+       "Pod.spec.containers: expected an array"},
+      {"node name not a string", R"({"Pod":{},"NodeNames":["a",7]})",
+       "NodeNames[1]: expected a string"},
+      {"NodeNames not an array", R"({"Pod":{},"NodeNames":"a"})", "NodeNames: expected an array"},
+      {"Nodes not an object", R"({"Pod":{},"Nodes":[]})", "Nodes: expected an object"},
+      {"bad node object",
+       R"({"Pod":{},"Nodes":{"items":[{},{"status":{"allocatable":{"cpu":"1.5.0"}}}]}})",
+       "Nodes.items[1].status.allocatable.cpu: invalid quantity \"1.5.0\": " +
+           std::string(Quantity::Parse("1.5.0").status().message())},
+      {"not an object", R"([])", "expected a JSON object (ExtenderArgs)"},
+  };
+  for (const Row& row : rows) {
+    DYNAMIC_SECTION(row.name) {
+      absl::StatusOr<ExtenderArgs> args = DecodeExtenderArgs(row.body);
+      REQUIRE_FALSE(args.ok());
+      CHECK(args.status().code() == absl::StatusCode::kInvalidArgument);
+      CHECK(args.status().message() == row.want);
+    }
+  }
+  SECTION("preempt victims path") {
+    absl::StatusOr<PreemptionArgs> args = DecodePreemptionArgs(
+        R"({"Pod":{},"NodeNameToVictims":{"n1":{"Pods":[{"spec":{"nodeName":5}}]}}})");
+    REQUIRE_FALSE(args.ok());
+    CHECK(args.status().message() ==
+          "NodeNameToVictims.n1.Pods[0].spec.nodeName: expected a string");
+  }
+  SECTION("preempt with no victims map") {
+    absl::StatusOr<PreemptionArgs> args = DecodePreemptionArgs(R"({"Pod":{}})");
+    REQUIRE(args.ok());
+    CHECK(args->node_to_victims.empty());
+  }
+}
+
+TEST_CASE("Filter result variants", "[codec][extender_codec]") {
+  absl::StatusOr<ExtenderArgs> args = DecodeExtenderArgs(ReadGolden("filter_cache.request.json"));
+  REQUIRE(args.ok());
+  SECTION("best-in-filter keeps only the winner; other feasible nodes get the not-best reason") {
+    Fixture f = MakeDecision(*args->node_names);
+    f.decision.best = 1;  // gpu-1
+    CHECK(Parse(EncodeFilterResult(f.decision, *args)) ==
+          json{{"Nodes", nullptr},
+               {"NodeNames", {"gpu-1"}},
+               {"FailedNodes",
+                {{"cpu-1", "Insufficient nvidia.com/gpu"}, {"gpu-2", std::string(kNotBestReason)}}},
+               {"FailedAndUnresolvableNodes", json::object()},
+               {"Error", ""}});
+  }
+  SECTION("unresolvable nodes appear in both maps, reasons joined") {
+    Fixture f = MakeDecision(*args->node_names);
+    f.decision.nodes[0].status = Status::UnschedulableAndUnresolvable(
+        {"node(s) were unschedulable", "Insufficient nvidia.com/gpu"});
+    const json reply = Parse(EncodeFilterResult(f.decision, *args));
+    const std::string joined = "node(s) were unschedulable, Insufficient nvidia.com/gpu";
+    CHECK(reply["FailedNodes"] == json{{"cpu-1", joined}});
+    CHECK(reply["FailedAndUnresolvableNodes"] == json{{"cpu-1", joined}});
+  }
+  SECTION("no feasible node: an empty list, not null") {
+    Fixture f = MakeDecision(std::vector<std::string>{"cpu-1"});
+    const json reply = Parse(EncodeFilterResult(f.decision, *args));
+    CHECK(reply["NodeNames"] == json::array());
+  }
+  SECTION("filter error") {
+    CHECK(Parse(EncodeFilterError("boom")) == json{{"Nodes", nullptr},
+                                                   {"NodeNames", nullptr},
+                                                   {"FailedNodes", json::object()},
+                                                   {"FailedAndUnresolvableNodes", json::object()},
+                                                   {"Error", "boom"}});
+  }
+}
+
+TEST_CASE("Strings are escaped; invalid UTF-8 becomes U+FFFD", "[codec][extender_codec]") {
+  struct Row {
+    std::string name;
+    std::string in;
+    std::string want;  // the decoded string value
+  };
+  const std::vector<Row> rows = {
+      {"quotes and backslash", "a\"b\\c", "a\"b\\c"},
+      {"control characters", std::string("x\n\t\r\x01\x1f", 6) + std::string(1, '\0'),
+       std::string("x\n\t\r\x01\x1f", 6) + std::string(1, '\0')},
+      {"valid multibyte kept", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
+       "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"},
+      {"lone continuation byte", "a\x80z", "a\xef\xbf\xbdz"},
+      {"truncated sequence", "a\xe2\x82", "a\xef\xbf\xbd\xef\xbf\xbd"},  // one U+FFFD per byte
+      {"overlong encoding", "\xc0\xaf", "\xef\xbf\xbd\xef\xbf\xbd"},
+      {"surrogate", "\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"},
+      {"above U+10FFFF", "\xf4\x90\x80\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"},
+  };
+  for (const Row& row : rows) {
+    DYNAMIC_SECTION(row.name) {
+      const std::string encoded = EncodeError(row.in);
+      const json j = Parse(encoded);
+      CHECK(j["Error"].get<std::string>() == row.want);
+      for (char c : encoded) CHECK(static_cast<unsigned char>(c) >= 0x20);  // no raw controls
+    }
+  }
+}
+
+TEST_CASE("Explain document", "[codec][extender_codec]") {
+  Fixture f = MakeDecision(std::vector<std::string>{"cpu-1", "gpu-1"});
+  CHECK(Parse(EncodeExplain(f.decision, "jhub/jupyter-alice")) == json::parse(R"({
+    "pod": "jhub/jupyter-alice", "policyGeneration": 3,
+    "nodes": [
+      {"name": "cpu-1", "feasible": false, "reasons": ["Insufficient nvidia.com/gpu"]},
+      {"name": "gpu-1", "feasible": true,
+       "scores": {"LeastRequestedPriority": 65, "BalancedResourceAllocation": 96,
+                  "SelectorSpreadPriority": 100},
+       "weighted": 261, "extenderScore": 9}]})"));
+}
+
+}  // namespace
+}  // namespace nbsched::codec
