@@ -110,7 +110,6 @@ absl::StatusOr<Quantity> Quantity::Parse(std::string_view text) {
   if (pos < text.size() && (text[pos] == '+' || text[pos] == '-')) ++pos;
   while (pos < text.size() && IsDigit(text[pos])) ++pos;
   if (pos != text.size()) return Error(kFormatWrong, text);
-  if (suffix_begin == int_begin) return Error(kFormatWrong, text);  // no [0-9.] at all
   Suffix suffix;
   if (!InterpretSuffix(text.substr(suffix_begin), suffix)) return Error(kSuffixWrong, text);
   if (int_digits.empty() && frac_digits.empty()) {

@@ -1,0 +1,169 @@
+#include "scheduler/framework/runner.h"
+
+#include <algorithm>
+
+namespace nbsched::framework {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::shared_ptr<const NodeInfo> Placeholder(std::string_view name) {
+  auto node = std::make_shared<Node>();
+  node->name = std::string(name);
+  return std::make_shared<const NodeInfo>(std::move(node), std::vector<std::shared_ptr<const Pod>>{});
+}
+
+void Time(const ScheduleOptions& options, std::string_view plugin, Clock::time_point start) {
+  if (options.timer != nullptr) (*options.timer)(plugin, Clock::now() - start);
+}
+
+Status RunFilters(const Policy& policy, const CycleState& state, const Pod& pod,
+                  const NodeInfo& node) {
+  std::vector<std::string> reasons;
+  bool unresolvable = false;
+  for (const auto& filter : policy.filters) {
+    Status s = filter->Filter(state, pod, node);
+    if (s.ok()) continue;
+    unresolvable |= s.code() != Status::Code::kUnschedulable;
+    reasons.insert(reasons.end(), s.reasons().begin(), s.reasons().end());
+  }
+  if (reasons.empty()) return Status::Success();
+  return unresolvable ? Status::UnschedulableAndUnresolvable(std::move(reasons))
+                      : Status::Unschedulable(std::move(reasons));
+}
+
+}  // namespace
+
+Candidates ResolveNames(const Snapshot& snapshot, std::span<const std::string> names) {
+  Candidates out;
+  out.nodes.reserve(names.size());
+  out.missing.reserve(names.size());
+  for (const std::string& name : names) {
+    const NodeInfo* info = snapshot.Find(name);
+    const bool missing = info == nullptr;
+    if (missing) {
+      out.owned.push_back(Placeholder(name));
+      info = out.owned.back().get();
+    }
+    out.nodes.push_back(info);
+    out.missing.push_back(missing ? 1 : 0);
+  }
+  return out;
+}
+
+Candidates OverlayNodes(const Snapshot& snapshot,
+                        std::span<const std::shared_ptr<const Node>> nodes) {
+  Candidates out;
+  out.nodes.reserve(nodes.size());
+  out.missing.assign(nodes.size(), 0);
+  out.owned.reserve(nodes.size());
+  for (const auto& node : nodes) {
+    const NodeInfo* known = snapshot.Find(node->name);
+    out.owned.push_back(known != nullptr
+                            ? known->WithNode(node)
+                            : std::make_shared<const NodeInfo>(
+                                  node, std::vector<std::shared_ptr<const Pod>>{}));
+    out.nodes.push_back(out.owned.back().get());
+  }
+  return out;
+}
+
+Decision Schedule(const Policy& policy, const Snapshot& snapshot, const Pod& pod,
+                  const Candidates& candidates, const ScheduleOptions& options) {
+  Decision decision;
+  decision.policy_generation = policy.generation;
+  decision.weight_sum = policy.WeightSum();
+  const bool best_in_filter = policy.selection == Selection::kBestInFilter;
+  decision.scored = options.score;
+  for (const WeightedScorer& s : policy.scorers) decision.priority_names.emplace_back(s.plugin->Name());
+
+  CycleState state;
+  for (const auto& filter : policy.filters) {
+    const auto start = Clock::now();
+    filter->PreFilter(state, pod, snapshot);
+    Time(options, filter->Name(), start);
+  }
+
+  decision.nodes.resize(candidates.nodes.size());
+  std::vector<const NodeInfo*> feasible;
+  std::vector<size_t> feasible_index;
+  feasible.reserve(candidates.nodes.size());
+  feasible_index.reserve(candidates.nodes.size());
+  const auto filter_start = Clock::now();
+  for (size_t i = 0; i < candidates.nodes.size(); ++i) {
+    NodeDecision& d = decision.nodes[i];
+    d.node = candidates.nodes[i];
+    if (i < candidates.missing.size() && candidates.missing[i]) {
+      d.status = Status::UnschedulableAndUnresolvable({std::string(kNodeNotFound)});
+      continue;
+    }
+    d.status = RunFilters(policy, state, pod, *d.node);
+    if (d.status.ok()) {
+      feasible.push_back(d.node);
+      feasible_index.push_back(i);
+    }
+  }
+  Time(options, "filter", filter_start);
+  if (!options.score) return decision;
+
+  const size_t num_scorers = policy.scorers.size();
+  for (size_t k : feasible_index) decision.nodes[k].scores.assign(num_scorers, 0);
+  std::vector<NodeScore> scores(feasible.size());
+  for (size_t p = 0; p < num_scorers; ++p) {
+    const ScorePlugin& plugin = *policy.scorers[p].plugin;
+    const auto start = Clock::now();
+    plugin.PreScore(state, pod, snapshot, feasible);
+    for (size_t j = 0; j < feasible.size(); ++j) {
+      scores[j] = {feasible[j], plugin.Score(state, pod, *feasible[j])};
+    }
+    plugin.NormalizeScore(state, pod, scores);
+    for (size_t j = 0; j < feasible.size(); ++j) {
+      // A score outside 0..100 is a plugin bug: upstream rejects the attempt; nbsched clamps.
+      decision.nodes[feasible_index[j]].scores[p] = std::clamp<int64_t>(scores[j].score, 0, kMaxNodeScore);
+    }
+    Time(options, plugin.Name(), start);
+  }
+  int64_t best_weighted = -1;
+  uint64_t best_rank = 0;
+  for (size_t k : feasible_index) {
+    NodeDecision& d = decision.nodes[k];
+    int64_t weighted = 0;
+    for (size_t p = 0; p < num_scorers; ++p) weighted += policy.scorers[p].weight * d.scores[p];
+    d.weighted = weighted;
+    d.extender_score = ExtenderScore(weighted, decision.weight_sum);
+    if (!best_in_filter) continue;
+    const uint64_t rank = TieBreakRank(policy.tie_break_seed, d.node->name());
+    const bool better =
+        decision.best < 0 || weighted > best_weighted ||
+        (weighted == best_weighted &&
+         (rank < best_rank ||
+          (rank == best_rank && d.node->name() < decision.nodes[decision.best].node->name())));
+    if (better) {
+      decision.best = static_cast<int64_t>(k);
+      best_weighted = weighted;
+      best_rank = rank;
+    }
+  }
+  return decision;
+}
+
+int64_t ExtenderScore(int64_t weighted, int64_t weight_sum) {
+  if (weight_sum <= 0) return 0;
+  return std::clamp<int64_t>((10 * weighted + 50 * weight_sum) / (100 * weight_sum), 0, 10);
+}
+
+bool FitsWithout(const Policy& policy, const Snapshot& snapshot, const Pod& pod,
+                 const NodeInfo& node, std::span<const std::string> victim_uids) {
+  std::vector<std::shared_ptr<const Pod>> remaining;
+  for (const auto& p : node.pods()) {
+    if (std::find(victim_uids.begin(), victim_uids.end(), p->uid) == victim_uids.end()) {
+      remaining.push_back(p);
+    }
+  }
+  const NodeInfo reduced(node.node_ptr(), std::move(remaining));
+  CycleState state;
+  for (const auto& filter : policy.filters) filter->PreFilter(state, pod, snapshot);
+  return RunFilters(policy, state, pod, reduced).ok();
+}
+
+}  // namespace nbsched::framework

@@ -1,0 +1,60 @@
+#pragma once
+
+/// The framework runner (upstream framework/runtime): run every filter of the policy on each
+/// candidate node, score the feasible ones with every priority, normalise to 0..100, form the
+/// weighted sum S and map it to the extender's 0..10. Pure function of its inputs; thread-safe.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "scheduler/framework/decision.h"
+#include "scheduler/framework/policy.h"
+#include "scheduler/model/snapshot.h"
+
+namespace nbsched::framework {
+
+/// The nodes one request is about, resolved against a snapshot. Owns the NodeInfos it had to
+/// build (request-supplied Node objects, placeholders for names the snapshot lacks).
+struct Candidates {
+  std::vector<const NodeInfo*> nodes;
+  std::vector<char> missing;  // 1 where the name is not in the cluster state
+  std::vector<std::shared_ptr<const NodeInfo>> owned;
+};
+
+/// `nodeCacheCapable: true`: names looked up in the snapshot.
+Candidates ResolveNames(const Snapshot& snapshot, std::span<const std::string> names);
+/// `nodeCacheCapable: false`: the request's Node objects, each with the pods the snapshot has
+/// on a node of that name (none if unknown): the request's view of the node wins.
+Candidates OverlayNodes(const Snapshot& snapshot,
+                        std::span<const std::shared_ptr<const Node>> nodes);
+
+/// Reason for a candidate the cluster state does not know (UnschedulableAndUnresolvable).
+inline constexpr std::string_view kNodeNotFound = "node(s) were not found in nbsched's cluster state";
+
+/// Called after each plugin phase with the plugin's name and the time it took (metrics).
+using PluginTimer = std::function<void(std::string_view plugin, std::chrono::nanoseconds)>;
+
+struct ScheduleOptions {
+  /// Score the feasible nodes. /filter needs scores only with best-in-filter.
+  bool score = true;
+  const PluginTimer* timer = nullptr;
+};
+
+Decision Schedule(const Policy& policy, const Snapshot& snapshot, const Pod& pod,
+                  const Candidates& candidates, const ScheduleOptions& options = {});
+
+/// interfaces.md §4: round_half_up(S / W / 10) = (10·S + 50·W) / (100·W), 0 when W = 0,
+/// clamped to 0..10.
+int64_t ExtenderScore(int64_t weighted, int64_t weight_sum);
+
+/// The pod fits `node` by the policy's filters once `victim_uids` are removed from it.
+bool FitsWithout(const Policy& policy, const Snapshot& snapshot, const Pod& pod,
+                 const NodeInfo& node, std::span<const std::string> victim_uids);
+
+}  // namespace nbsched::framework

@@ -1,0 +1,222 @@
+#include "scheduler/server/extender_service.h"
+
+#include <chrono>
+#include <exception>
+
+#include "scheduler/codec/extender_codec.h"
+#include "scheduler/framework/runner.h"
+#include "scheduler/server/log.h"
+
+namespace nbsched::server {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+HttpResponse Json(int status, std::string body) {
+  HttpResponse r;
+  r.status = status;
+  r.content_type = "application/json";
+  r.body = std::move(body);
+  return r;
+}
+
+HttpResponse BadRequest(const absl::Status& status) {
+  return Json(400, codec::EncodeError(std::string(status.message())));
+}
+
+// A pod of another scheduler (shared kube-scheduler process): keep every node, judge nothing.
+framework::Decision PassThrough(const framework::Candidates& candidates) {
+  framework::Decision d;
+  d.nodes.resize(candidates.nodes.size());
+  for (size_t i = 0; i < candidates.nodes.size(); ++i) d.nodes[i].node = candidates.nodes[i];
+  return d;
+}
+
+struct Evaluated {
+  std::shared_ptr<const framework::Policy> policy;
+  std::shared_ptr<const Snapshot> snapshot;
+  framework::Candidates candidates;
+  framework::Decision decision;
+};
+
+void LogRequest(std::string_view verb, const Pod& pod, size_t in, size_t out, Clock::time_point start) {
+  if (!LogEnabled(LogLevel::kDebug)) return;
+  Log(LogLevel::kDebug, "request",
+      {{"verb", std::string(verb)},
+       {"pod", pod.Key()},
+       {"nodes_in", static_cast<int64_t>(in)},
+       {"nodes_out", static_cast<int64_t>(out)},
+       {"duration_ms", std::chrono::duration<double, std::milli>(Clock::now() - start).count()}});
+}
+
+}  // namespace
+
+void SeenPods::Remember(std::shared_ptr<const Pod> pod) {
+  if (capacity_ == 0) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!pod->uid.empty()) by_key_[pod->uid] = pod;
+  by_key_[pod->Key()] = pod;
+  order_.push_back(std::move(pod));
+  while (order_.size() > capacity_) {
+    const auto& old = order_.front();
+    for (const std::string& key : {old->uid, old->Key()}) {
+      auto it = by_key_.find(key);
+      if (it != by_key_.end() && it->second == old) by_key_.erase(it);
+    }
+    order_.pop_front();
+  }
+}
+
+std::shared_ptr<const Pod> SeenPods::Find(const std::string& uid, const std::string& ns,
+                                          const std::string& name) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!uid.empty()) {
+    if (auto it = by_key_.find(uid); it != by_key_.end()) return it->second;
+  }
+  if (auto it = by_key_.find(ns + "/" + name); it != by_key_.end()) {
+    if (uid.empty() || it->second->uid.empty() || it->second->uid == uid) return it->second;
+  }
+  return nullptr;
+}
+
+ExtenderService::ExtenderService(state::ClusterState& cluster,
+                                 Published<framework::Policy>& policies, ExtenderOptions options)
+    : cluster_(cluster),
+      policies_(policies),
+      options_(std::move(options)),
+      seen_(options_.seen_pods_capacity) {}
+
+void ExtenderService::Register(HttpServer& server) {
+  server.Route("POST", "/filter", [this](const HttpRequest& r) { return Filter(r); });
+  server.Route("POST", "/prioritize", [this](const HttpRequest& r) { return Prioritize(r); });
+  server.Route("POST", "/explain", [this](const HttpRequest& r) { return Explain(r); });
+  server.Route("POST", "/bind", [this](const HttpRequest& r) { return Bind(r); });
+  server.Route("POST", "/preempt", [this](const HttpRequest& r) { return Preempt(r); });
+  server.Route("GET", "/healthz", [this](const HttpRequest& r) { return Healthz(r); });
+  server.Route("GET", "/readyz", [this](const HttpRequest& r) { return Readyz(r); });
+}
+
+namespace {
+
+// Decodes the ExtenderArgs body and runs the framework; a 400 response on bad input.
+std::variant<Evaluated, HttpResponse> Evaluate(const HttpRequest& request,
+                                               std::shared_ptr<const framework::Policy> policy,
+                                               std::shared_ptr<const Snapshot> snapshot,
+                                               const ExtenderOptions& options,
+                                               SeenPods& seen, codec::ExtenderArgs& args,
+                                               bool score) {
+  auto decoded = codec::DecodeExtenderArgs(request.body);
+  if (!decoded.ok()) return BadRequest(decoded.status());
+  args = std::move(*decoded);
+  seen.Remember(args.pod);
+  Evaluated e;
+  e.policy = std::move(policy);
+  e.snapshot = std::move(snapshot);
+  if (args.cache_capable()) {
+    e.candidates = framework::ResolveNames(*e.snapshot, *args.node_names);
+  } else {
+    std::vector<std::shared_ptr<const Node>> nodes;
+    nodes.reserve(args.nodes->size());
+    for (const codec::NodeItem& item : *args.nodes) nodes.push_back(item.node);
+    e.candidates = framework::OverlayNodes(*e.snapshot, nodes);
+  }
+  if (!options.scheduler_name.empty() && args.pod->scheduler_name != options.scheduler_name) {
+    e.decision = PassThrough(e.candidates);
+    return e;
+  }
+  framework::ScheduleOptions run;
+  run.score = score;
+  e.decision = framework::Schedule(*e.policy, *e.snapshot, *args.pod, e.candidates, run);
+  return e;
+}
+
+}  // namespace
+
+HttpResponse ExtenderService::Filter(const HttpRequest& request) const {
+  const auto start = Clock::now();
+  codec::ExtenderArgs args;
+  auto policy = policies_.Current();
+  const bool best = policy->selection == framework::Selection::kBestInFilter;
+  auto result = Evaluate(request, std::move(policy), cluster_.Current(), options_, seen_, args, best);
+  if (auto* response = std::get_if<HttpResponse>(&result)) return *response;
+  const Evaluated& e = std::get<Evaluated>(result);
+  size_t kept = 0;
+  for (const auto& n : e.decision.nodes) kept += n.feasible();
+  LogRequest("filter", *args.pod, e.decision.nodes.size(), e.decision.best >= 0 ? 1 : kept, start);
+  return Json(200, codec::EncodeFilterResult(e.decision, args));
+}
+
+HttpResponse ExtenderService::Prioritize(const HttpRequest& request) const {
+  const auto start = Clock::now();
+  codec::ExtenderArgs args;
+  auto result = Evaluate(request, policies_.Current(), cluster_.Current(), options_, seen_, args, true);
+  if (auto* response = std::get_if<HttpResponse>(&result)) return *response;
+  const Evaluated& e = std::get<Evaluated>(result);
+  LogRequest("prioritize", *args.pod, e.decision.nodes.size(), e.decision.nodes.size(), start);
+  return Json(200, codec::EncodePrioritizeResult(e.decision));
+}
+
+HttpResponse ExtenderService::Explain(const HttpRequest& request) const {
+  const auto start = Clock::now();
+  codec::ExtenderArgs args;
+  auto result = Evaluate(request, policies_.Current(), cluster_.Current(), options_, seen_, args, true);
+  if (auto* response = std::get_if<HttpResponse>(&result)) return *response;
+  const Evaluated& e = std::get<Evaluated>(result);
+  LogRequest("explain", *args.pod, e.decision.nodes.size(), e.decision.nodes.size(), start);
+  return Json(200, codec::EncodeExplain(e.decision, args.pod->Key()));
+}
+
+HttpResponse ExtenderService::Bind(const HttpRequest& request) const {
+  auto args = codec::DecodeBindingArgs(request.body);
+  if (!args.ok()) return BadRequest(args.status());
+  std::shared_ptr<const Pod> pod = seen_.Find(args->pod_uid, args->pod_namespace, args->pod_name);
+  if (pod == nullptr) {
+    return Json(200, codec::EncodeError("pod " + args->pod_namespace + "/" + args->pod_name +
+                                        " was not seen by /filter or /prioritize; nbsched cannot "
+                                        "account its requests"));
+  }
+  auto policy = policies_.Current();
+  auto fits = [&policy](const Snapshot& snapshot, const Pod& p, const NodeInfo& node) {
+    return framework::FitsWithout(*policy, snapshot, p, node, {});
+  };
+  const absl::Status assumed = cluster_.Assume(*pod, args->node, fits);
+  if (!assumed.ok()) return Json(200, codec::EncodeError(std::string(assumed.message())));
+  Log(LogLevel::kInfo, "bound", {{"verb", std::string("bind")}, {"pod", pod->Key()}, {"node", args->node}});
+  return Json(200, codec::EncodeError(""));
+}
+
+HttpResponse ExtenderService::Preempt(const HttpRequest& request) const {
+  auto args = codec::DecodePreemptionArgs(request.body);
+  if (!args.ok()) return BadRequest(args.status());
+  auto policy = policies_.Current();
+  auto snapshot = cluster_.Current();
+  std::map<std::string, codec::Victims> kept;
+  for (const auto& [node_name, victims] : args->node_to_victims) {
+    const NodeInfo* node = snapshot->Find(node_name);
+    if (node == nullptr) continue;
+    std::vector<std::string> uids;
+    for (const auto& p : victims.pods) uids.push_back(p->uid);
+    if (!options_.scheduler_name.empty() && args->pod->scheduler_name != options_.scheduler_name) {
+      kept.emplace(node_name, victims);
+    } else if (framework::FitsWithout(*policy, *snapshot, *args->pod, *node, uids)) {
+      kept.emplace(node_name, victims);
+    }
+  }
+  return Json(200, codec::EncodePreemptionResult(kept));
+}
+
+HttpResponse ExtenderService::Healthz(const HttpRequest&) const {
+  HttpResponse r;
+  r.content_type = "text/plain";
+  r.body = "ok";
+  return r;
+}
+
+HttpResponse ExtenderService::Readyz(const HttpRequest&) const {
+  HttpResponse r;
+  r.content_type = "text/plain";
+  r.body = "ok";
+  return r;
+}
+
+}  // namespace nbsched::server

@@ -1,0 +1,192 @@
+// The extender endpoints in process: the example cluster and policy, requests as kube-scheduler
+// sends them, replies compared as parsed JSON. Expected scores carry their arithmetic.
+
+#include "scheduler/server/extender_service.h"
+
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "scheduler/config/policy_loader.h"
+#include "scheduler/framework/registry.h"
+
+namespace nbsched::server {
+namespace {
+
+using nlohmann::json;
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+struct Fixture {
+  Fixture(const std::string& policy_yaml = ReadFile("examples/policy.yaml"), ExtenderOptions options = {})
+      : cluster(*state::LoadSnapshotFile("examples/cluster.json")),
+        policies(*config::LoadPolicy(policy_yaml, "policy.yaml", framework::Registry::Default(), 1)),
+        service(cluster, policies, std::move(options)) {}
+  HttpResponse Post(HttpResponse (ExtenderService::*verb)(const HttpRequest&) const, std::string body) {
+    HttpRequest r;
+    r.method = "POST";
+    r.body = std::move(body);
+    return (service.*verb)(r);
+  }
+  state::ClusterState cluster;
+  Published<framework::Policy> policies;
+  ExtenderService service;
+};
+
+json Args(const json& pod, const std::vector<std::string>& names, bool lowercase = false) {
+  return lowercase ? json{{"pod", pod}, {"nodenames", names}}
+                   : json{{"Pod", pod}, {"Nodes", nullptr}, {"NodeNames", names}};
+}
+
+const json& NotebookPod() {
+  static const json pod = json::parse(ReadFile("examples/notebook-pod.json"));
+  return pod;
+}
+
+const std::vector<std::string> kAll = {"master", "worker-1", "worker-2", "gpu-1"};
+constexpr const char* kMasterTaint =
+    "node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }";
+
+TEST_CASE("Filter on the example cluster, both casings", "[e2e][service]") {
+  Fixture f;
+  for (bool lowercase : {false, true}) {
+    DYNAMIC_SECTION((lowercase ? "lowercase" : "Go field names")) {
+      const HttpResponse r = f.Post(&ExtenderService::Filter, Args(NotebookPod(), kAll, lowercase).dump());
+      REQUIRE(r.status == 200);
+      const json want = {{"Nodes", nullptr},
+                         {"NodeNames", {"worker-1", "worker-2", "gpu-1"}},
+                         {"FailedNodes", {{"master", kMasterTaint}}},
+                         {"FailedAndUnresolvableNodes", {{"master", kMasterTaint}}},
+                         {"Error", ""}};
+      CHECK(json::parse(r.body) == want);
+    }
+  }
+}
+
+TEST_CASE("Prioritize and explain on the example cluster", "[e2e][service]") {
+  Fixture f;
+  // Pod: 500m/1Gi, init container without requests (100m/200Mi defaults for scoring).
+  // worker-1 runs 700m/1536Mi: LeastRequested cpu (4000-1200)*100/4000 = 70,
+  //   mem (8192-2560)*100/8192 = 68 → 69; Balanced 0.3 vs 0.3125 → 99; SelectorSpread 100.
+  // worker-2 runs 1200m/2560Mi: cpu 2300*100/4000 = 57, mem 4608*100/8192 = 56 → 56; 99; 100.
+  // gpu-1 runs 2/8Gi of 16/64Gi: cpu 13500*100/16000 = 84, mem 56320*100/65536 = 85 → 84;
+  //   Balanced f = 2500/16000 = 0.15625, 9Gi/64Gi = 0.140625 → 99; 100.
+  const std::vector<std::string> feasible = {"worker-1", "worker-2", "gpu-1"};
+  const HttpResponse p = f.Post(&ExtenderService::Prioritize, Args(NotebookPod(), feasible).dump());
+  REQUIRE(p.status == 200);
+  // S = 268, 255, 283 with W = 3: (10·S + 150) / 300 = 9, 9, 9.
+  CHECK(json::parse(p.body) == json::parse(R"([{"Host":"worker-1","Score":9},
+      {"Host":"worker-2","Score":9},{"Host":"gpu-1","Score":9}])"));
+
+  const HttpResponse e = f.Post(&ExtenderService::Explain, Args(NotebookPod(), kAll).dump());
+  REQUIRE(e.status == 200);
+  const json explain = json::parse(e.body);
+  CHECK(explain["pod"] == "jhub/jupyter-dave");
+  CHECK(explain["policyGeneration"] == 1);
+  CHECK(explain["nodes"][0] == json{{"name", "master"}, {"feasible", false}, {"reasons", {kMasterTaint}}});
+  const json w1 = explain["nodes"][1];
+  CHECK(w1["scores"] == json{{"LeastRequestedPriority", 69},
+                             {"BalancedResourceAllocation", 99},
+                             {"SelectorSpreadPriority", 100}});
+  CHECK(w1["weighted"] == 268);
+  CHECK(explain["nodes"][2]["weighted"] == 255);
+  CHECK(explain["nodes"][3]["weighted"] == 283);
+  CHECK(explain["nodes"][3]["extenderScore"] == 9);
+}
+
+TEST_CASE("Non-cache-capable filter echoes the kept Node objects", "[e2e][service]") {
+  Fixture f;
+  const json cluster = json::parse(ReadFile("examples/cluster.json"));
+  json items = json::array();
+  for (const json& item : cluster["items"]) {
+    if (item["kind"] == "Node") items.push_back(item);
+  }
+  const json body = {{"Pod", NotebookPod()}, {"Nodes", {{"metadata", json::object()}, {"items", items}}},
+                     {"NodeNames", nullptr}};
+  const HttpResponse r = f.Post(&ExtenderService::Filter, body.dump());
+  REQUIRE(r.status == 200);
+  const json reply = json::parse(r.body);
+  CHECK(reply["NodeNames"].is_null());
+  REQUIRE(reply["Nodes"]["items"].size() == 3);
+  CHECK(reply["Nodes"]["items"][0] == items[1]);  // worker-1 echoed unchanged
+  CHECK(reply["FailedNodes"] == json{{"master", kMasterTaint}});
+}
+
+TEST_CASE("GPU notebooks: model selection and Insufficient nvidia.com/gpu", "[e2e][service]") {
+  Fixture f;
+  const json gpu_pod = json::parse(ReadFile("examples/gpu-notebook-pod.json"));
+  const HttpResponse r = f.Post(&ExtenderService::Filter, Args(gpu_pod, kAll).dump());
+  const json reply = json::parse(r.body);
+  CHECK(reply["NodeNames"] == json{"gpu-1"});
+  // worker-1 (8Gi, 1.5Gi used; no GPU, no A100 label) and the pod (2 CPU, 8Gi, 1 GPU): every
+  // fit reason first (policy order), then the selector.
+  CHECK(reply["FailedNodes"]["worker-1"] ==
+        "Insufficient memory, Insufficient nvidia.com/gpu, node(s) didn't match Pod's node "
+        "affinity/selector");
+  CHECK(reply["FailedAndUnresolvableNodes"].contains("worker-1"));
+}
+
+TEST_CASE("Bad input gets 400 naming the problem and changes nothing", "[e2e][service]") {
+  Fixture f;
+  struct Row {
+    std::string name;
+    std::string body;
+    std::string message;
+  };
+  json bad_cpu = NotebookPod();
+  bad_cpu["spec"]["containers"][0]["resources"]["requests"]["cpu"] = "1.5.0";
+  json wrong_type = NotebookPod();
+  wrong_type["spec"]["containers"] = "notebook";
+  const std::vector<Row> rows = {
+      {"not JSON", "{\"Pod\": ", ""},
+      {"empty body", "", ""},
+      {"missing pod", R"({"NodeNames": ["worker-1"]})", "Pod"},
+      {"bad quantity", Args(bad_cpu, kAll).dump(), "Pod.spec.containers[0].resources.requests.cpu"},
+      {"wrong type", Args(wrong_type, kAll).dump(), "Pod.spec.containers"},
+      {"names not strings", json{{"Pod", NotebookPod()}, {"NodeNames", {1, 2}}}.dump(), "NodeNames"},
+      {"top-level array", "[1,2,3]", ""},
+  };
+  for (const Row& row : rows) {
+    DYNAMIC_SECTION(row.name) {
+      for (auto verb : {&ExtenderService::Filter, &ExtenderService::Prioritize, &ExtenderService::Explain}) {
+        const HttpResponse r = f.Post(verb, row.body);
+        CHECK(r.status == 400);
+        const json reply = json::parse(r.body);
+        REQUIRE(reply.contains("Error"));
+        CHECK_THAT(reply["Error"].get<std::string>(), Catch::Contains(row.message));
+        CHECK_FALSE(reply["Error"].get<std::string>().empty());
+      }
+    }
+  }
+  // Still serving, same answers.
+  const HttpResponse ok = f.Post(&ExtenderService::Filter, Args(NotebookPod(), kAll).dump());
+  CHECK(ok.status == 200);
+  CHECK(json::parse(ok.body)["NodeNames"].size() == 3);
+}
+
+TEST_CASE("Pods of another scheduler pass through untouched", "[e2e][service]") {
+  Fixture f(ReadFile("examples/policy.yaml"), ExtenderOptions{.scheduler_name = "some-other-scheduler"});
+  const HttpResponse r = f.Post(&ExtenderService::Filter, Args(NotebookPod(), kAll).dump());
+  const json reply = json::parse(r.body);
+  CHECK(reply["NodeNames"] == json(kAll));
+  CHECK(reply["FailedNodes"].empty());
+  const HttpResponse p = f.Post(&ExtenderService::Prioritize, Args(NotebookPod(), kAll).dump());
+  for (const json& host : json::parse(p.body)) CHECK(host["Score"] == 0);
+}
+
+TEST_CASE("Unknown node names are rejected as unresolvable", "[e2e][service]") {
+  Fixture f;
+  const HttpResponse r = f.Post(&ExtenderService::Filter, Args(NotebookPod(), {"worker-1", "ghost"}).dump());
+  const json reply = json::parse(r.body);
+  CHECK(reply["NodeNames"] == json{"worker-1"});
+  CHECK(reply["FailedAndUnresolvableNodes"]["ghost"] == "node(s) were not found in nbsched's cluster state");
+}
+
+}  // namespace
+}  // namespace nbsched::server

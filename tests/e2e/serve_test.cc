@@ -1,0 +1,139 @@
+// End to end: the real `nbsched` binary on a free 127.0.0.1 port with the bundled examples,
+// driven over real sockets. The server prints its ready line once it listens; the test reads
+// it with a deadline (no sleeps) and stops the server with SIGTERM.
+
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "tests/testing/http_client.h"
+#include "tests/testing/subprocess.h"
+
+namespace nbsched {
+namespace {
+
+using nlohmann::json;
+using std::chrono::milliseconds;
+using testing::HttpClient;
+using testing::Subprocess;
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Starts `nbsched serve` on port 0 and returns the port it reports, or 0.
+uint16_t StartServer(Subprocess& server) {
+  REQUIRE(server.started());
+  const auto line = server.ReadLine(milliseconds(20000));
+  REQUIRE(line.has_value());
+  const std::string prefix = "nbsched ready on http://127.0.0.1:";
+  REQUIRE(line->starts_with(prefix));
+  return static_cast<uint16_t>(std::stoi(line->substr(prefix.size())));
+}
+
+std::vector<std::string> ServeArgs() {
+  return {NBSCHED_BINARY, "serve", "--listen", "127.0.0.1:0", "--snapshot",
+          "examples/cluster.json", "--policy", "examples/policy.yaml", "--threads", "2"};
+}
+
+TEST_CASE("nbsched serve answers filter and prioritize for the example notebook", "[e2e]") {
+  Subprocess server(ServeArgs());
+  const uint16_t port = StartServer(server);
+  HttpClient client(port);
+
+  const json pod = json::parse(ReadFile("examples/notebook-pod.json"));
+  const json args = {{"Pod", pod}, {"Nodes", nullptr},
+                     {"NodeNames", {"master", "worker-1", "worker-2", "gpu-1"}}};
+  const auto filter = client.Post("/filter", args.dump());
+  REQUIRE(filter.ok());
+  CHECK(filter.status == 200);
+  CHECK(filter.Header("Content-Type") == "application/json");
+  const json kept = json::parse(filter.body);
+  CHECK(kept["NodeNames"] == json{"worker-1", "worker-2", "gpu-1"});
+  CHECK(kept["FailedNodes"]["master"] ==
+        "node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }");
+
+  const json prioritize_args = {{"Pod", pod}, {"Nodes", nullptr}, {"NodeNames", kept["NodeNames"]}};
+  const auto prioritize = client.Post("/prioritize", prioritize_args.dump());  // same connection
+  REQUIRE(prioritize.ok());
+  CHECK(json::parse(prioritize.body) == json::parse(R"([{"Host":"worker-1","Score":9},
+      {"Host":"worker-2","Score":9},{"Host":"gpu-1","Score":9}])"));
+  CHECK(client.connections() == 1);  // keep-alive
+
+  const auto health = client.Get("/healthz");
+  CHECK(health.status == 200);
+  CHECK(health.body == "ok");
+  CHECK(client.Get("/readyz").status == 200);
+  CHECK(client.Get("/nope").status == 404);
+  const auto wrong_method = client.Get("/filter");
+  CHECK(wrong_method.status == 405);
+  CHECK(wrong_method.Header("Allow") == "POST");
+
+  const auto bad = client.Post("/filter", "{\"Pod\": {\"spec\": {\"containers\": 7}}}");
+  CHECK(bad.status == 400);
+  CHECK_THAT(json::parse(bad.body)["Error"].get<std::string>(), Catch::Contains("Pod.spec.containers"));
+  CHECK(client.Post("/filter", args.dump()).status == 200);  // still serving
+
+  CHECK(server.Terminate() == 0);  // graceful stop on SIGTERM
+}
+
+TEST_CASE("nbsched check-policy validates and normalises", "[e2e]") {
+  SECTION("the example policy is valid") {
+    Subprocess run({NBSCHED_BINARY, "check-policy", "examples/policy.yaml"});
+    std::string out;
+    while (auto line = run.ReadLine(milliseconds(10000))) out += *line + "\n";
+    CHECK(run.Wait(milliseconds(10000)) == 0);
+    CHECK_THAT(out, Catch::Contains("- {name: LeastRequestedPriority, weight: 1}"));
+    CHECK_THAT(out, Catch::Contains("selection: score"));
+  }
+  SECTION("an invalid policy exits 1 naming the line") {
+    const std::string path = "build-check-policy-invalid.yaml";
+    {
+      std::ofstream f(path);
+      f << "priorities:\n  - {name: LeastRequestedPriority, weight: 1}\n  - {name: Nope, weight: 1}\n";
+    }
+    Subprocess run({NBSCHED_BINARY, "check-policy", path});
+    CHECK(run.Wait(milliseconds(10000)) == 1);
+    CHECK_THAT(run.ReadAllStderr(milliseconds(2000)),
+               Catch::Contains("build-check-policy-invalid.yaml:3: unknown priority \"Nope\""));
+    std::remove(path.c_str());
+  }
+}
+
+TEST_CASE("nbsched rejects bad command lines with exit 2", "[e2e]") {
+  struct Row {
+    std::vector<std::string> args;
+    std::string message;
+  };
+  const std::vector<Row> rows = {
+      {{"serve", "--bogus"}, "unknown flag --bogus"},
+      {{"serve", "--policy"}, "flag --policy needs a value"},
+      {{"serve", "--snapshot", "examples/cluster.json"}, "serve needs --policy FILE"},
+      {{"frobnicate"}, "unknown command \"frobnicate\""},
+      {{"serve", "--policy", "examples/policy.yaml", "--snapshot", "examples/cluster.json", "--threads", "x"},
+       "flag --threads needs a positive integer"},
+  };
+  for (const Row& row : rows) {
+    DYNAMIC_SECTION(row.message) {
+      std::vector<std::string> argv = {NBSCHED_BINARY};
+      argv.insert(argv.end(), row.args.begin(), row.args.end());
+      Subprocess run(argv);
+      CHECK(run.Wait(milliseconds(10000)) == 2);
+      CHECK_THAT(run.ReadAllStderr(milliseconds(2000)), Catch::Contains(row.message));
+    }
+  }
+}
+
+TEST_CASE("nbsched serve refuses a broken snapshot or policy with a message", "[e2e]") {
+  Subprocess run({NBSCHED_BINARY, "serve", "--listen", "127.0.0.1:0", "--snapshot",
+                  "examples/policy.yaml", "--policy", "examples/policy.yaml"});
+  CHECK(run.Wait(milliseconds(10000)) == 1);
+  CHECK_THAT(run.ReadAllStderr(milliseconds(2000)), Catch::Contains("invalid snapshot"));
+}
+
+}  // namespace
+}  // namespace nbsched
