@@ -2,15 +2,15 @@
 
 #include <condition_variable>
 #include <csignal>
-#include <mutex>
-#include <thread>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "scheduler/config/policy_loader.h"
@@ -124,7 +124,8 @@ bool SplitHostPort(const std::string& text, std::string& host, uint16_t& port) {
   const auto colon = text.rfind(':');
   if (colon == std::string::npos) return false;
   host = text.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   try {
     size_t used = 0;
     const int p = std::stoi(text.substr(colon + 1), &used);
@@ -153,11 +154,11 @@ int CheckPolicy(int argc, char** argv) {
 }
 
 int Serve(int argc, char** argv) {
-  Flags flags = ParseFlags(argc, argv, 2,
-                           {"policy", "snapshot", "kubeconfig", "listen", "grpc-listen",
-                            "tls-cert", "tls-key", "client-ca", "threads", "max-body-bytes",
-                            "log-level", "scheduler-name", "assume-ttl"},
-                           {"in-cluster"});
+  Flags flags = ParseFlags(
+      argc, argv, 2,
+      {"policy", "snapshot", "kubeconfig", "listen", "grpc-listen", "tls-cert", "tls-key",
+       "client-ca", "threads", "max-body-bytes", "log-level", "scheduler-name", "assume-ttl"},
+      {"in-cluster"});
   if (flags.help) {
     std::cout << kServeUsage;
     return 0;
@@ -167,36 +168,43 @@ int Serve(int argc, char** argv) {
   if (auto it = v.find("log-level"); it != v.end()) {
     server::LogLevel level;
     if (!server::ParseLogLevel(it->second, level)) {
-      UsageError("flag --log-level must be debug, info, warn or error (got \"" + it->second + "\")");
+      UsageError("flag --log-level must be debug, info, warn or error (got \"" + it->second +
+                 "\")");
     }
     server::SetLogLevel(level);
   }
   if (!v.contains("policy")) UsageError("serve needs --policy FILE");
   const int sources = v.contains("snapshot") + v.contains("kubeconfig") + v.contains("in-cluster");
   if (sources != 1) UsageError("serve needs exactly one of --snapshot, --kubeconfig, --in-cluster");
-  for (const char* unsupported : {"kubeconfig", "in-cluster", "grpc-listen", "tls-cert", "tls-key", "client-ca"}) {
-    if (v.contains(unsupported)) UsageError(std::string("flag --") + unsupported + " is not supported by this build yet");
+  for (const char* unsupported :
+       {"kubeconfig", "in-cluster", "grpc-listen", "tls-cert", "tls-key", "client-ca"}) {
+    if (v.contains(unsupported))
+      UsageError(std::string("flag --") + unsupported + " is not supported by this build yet");
   }
 
   server::ServerOptions options;
   options.host = "0.0.0.0";
   options.port = 8888;
-  if (auto it = v.find("listen"); it != v.end() && !SplitHostPort(it->second, options.host, options.port)) {
+  if (auto it = v.find("listen");
+      it != v.end() && !SplitHostPort(it->second, options.host, options.port)) {
     UsageError("flag --listen needs HOST:PORT (got \"" + it->second + "\")");
   }
-  if (auto it = v.find("threads"); it != v.end()) options.threads = static_cast<int>(ParsePositive("threads", it->second));
+  if (auto it = v.find("threads"); it != v.end())
+    options.threads = static_cast<int>(ParsePositive("threads", it->second));
   if (auto it = v.find("max-body-bytes"); it != v.end()) {
     options.max_body_bytes = static_cast<size_t>(ParsePositive("max-body-bytes", it->second));
   }
 
   auto policy = config::LoadPolicyFile(v["policy"], framework::Registry::Default(), 1);
   if (!policy.ok()) {
-    server::Log(server::LogLevel::kError, "invalid policy", {{"error", std::string(policy.status().message())}});
+    server::Log(server::LogLevel::kError, "invalid policy",
+                {{"error", std::string(policy.status().message())}});
     return 1;
   }
   auto snapshot = state::LoadSnapshotFile(v["snapshot"]);
   if (!snapshot.ok()) {
-    server::Log(server::LogLevel::kError, "invalid snapshot", {{"error", std::string(snapshot.status().message())}});
+    server::Log(server::LogLevel::kError, "invalid snapshot",
+                {{"error", std::string(snapshot.status().message())}});
     return 1;
   }
   server::Log(server::LogLevel::kInfo, "cluster snapshot loaded",
@@ -205,12 +213,14 @@ int Serve(int argc, char** argv) {
 
   std::chrono::seconds assume_ttl(600);
   if (auto it = v.find("assume-ttl"); it != v.end()) {
-    assume_ttl = std::chrono::seconds(it->second == "0" ? 0 : ParsePositive("assume-ttl", it->second));
+    assume_ttl =
+        std::chrono::seconds(it->second == "0" ? 0 : ParsePositive("assume-ttl", it->second));
   }
   state::ClusterState cluster(*snapshot, assume_ttl);
   Published<framework::Policy> policies(*policy);
   server::ExtenderOptions extender_options;
-  if (auto it = v.find("scheduler-name"); it != v.end()) extender_options.scheduler_name = it->second;
+  if (auto it = v.find("scheduler-name"); it != v.end())
+    extender_options.scheduler_name = it->second;
   server::ExtenderService service(cluster, policies, extender_options);
 
   // Block the stop signals before any thread starts, then wait for one here.
@@ -224,11 +234,13 @@ int Serve(int argc, char** argv) {
   service.Register(http);
   auto port = http.Start();
   if (!port.ok()) {
-    server::Log(server::LogLevel::kError, "cannot listen", {{"error", std::string(port.status().message())}});
+    server::Log(server::LogLevel::kError, "cannot listen",
+                {{"error", std::string(port.status().message())}});
     return 1;
   }
   const std::string shown_host = options.host == "0.0.0.0" ? "127.0.0.1" : options.host;
-  server::Log(server::LogLevel::kInfo, "serving", {{"listen", options.host + ":" + std::to_string(*port)}});
+  server::Log(server::LogLevel::kInfo, "serving",
+              {{"listen", options.host + ":" + std::to_string(*port)}});
   std::cout << "nbsched ready on http://" << shown_host << ":" << *port << std::endl;
 
   // Assumed pods that nothing confirmed expire (snapshot mode has no watch to confirm them).
@@ -239,7 +251,8 @@ int Serve(int argc, char** argv) {
     std::unique_lock<std::mutex> lock(janitor_mu);
     while (!janitor_cv.wait_for(lock, std::chrono::seconds(1), [&] { return stopping; })) {
       if (const size_t n = cluster.ExpireAssumed(); n > 0) {
-        server::Log(server::LogLevel::kInfo, "assumed pods expired", {{"count", static_cast<int64_t>(n)}});
+        server::Log(server::LogLevel::kInfo, "assumed pods expired",
+                    {{"count", static_cast<int64_t>(n)}});
       }
     }
   });
@@ -252,7 +265,8 @@ int Serve(int argc, char** argv) {
   }
   janitor_cv.notify_all();
   janitor.join();
-  server::Log(server::LogLevel::kInfo, "shutting down", {{"signal", static_cast<int64_t>(received)}});
+  server::Log(server::LogLevel::kInfo, "shutting down",
+              {{"signal", static_cast<int64_t>(received)}});
   http.Stop(std::chrono::seconds(10));
   return 0;
 }

@@ -44,8 +44,8 @@ class Loader {
       } else if (key == "kind" || key == "apiVersion") {
         continue;  // tolerated for admins who wrap the policy like a Kubernetes object
       } else {
-        s = Error(entry.first, "unknown key \"" + key +
-                                   "\" (want predicates, priorities, selection, tieBreak)");
+        s = Error(entry.first,
+                  "unknown key \"" + key + "\" (want predicates, priorities, selection, tieBreak)");
       }
       if (!s.ok()) return s;
     }
@@ -82,11 +82,13 @@ class Loader {
           }
         }
       }
-      if (!name_node.IsDefined() || !name_node.IsScalar()) return Error(item, "a predicate needs a name");
+      if (!name_node.IsDefined() || !name_node.IsScalar())
+        return Error(item, "a predicate needs a name");
       name = name_node.Scalar();
       const framework::FilterFactory* factory = registry_.FindFilter(name);
       if (factory == nullptr) return Error(name_node, "unknown predicate \"" + name + "\"");
-      if (!seen.insert(name).second) return Error(name_node, "duplicate predicate \"" + name + "\"");
+      if (!seen.insert(name).second)
+        return Error(name_node, "duplicate predicate \"" + name + "\"");
       auto plugin = (*factory)(PluginArgs{});
       if (!plugin.ok()) return Error(name_node, std::string(plugin.status().message()));
       policy.filters.push_back(std::move(*plugin));
@@ -99,7 +101,8 @@ class Loader {
     if (!list.IsSequence()) return Error(list, "priorities must be a list of {name, weight}");
     std::set<std::string> seen;
     for (const auto& item : list) {
-      if (!item.IsMap()) return Error(item, "a priority must be a mapping {name: ..., weight: ...}");
+      if (!item.IsMap())
+        return Error(item, "a priority must be a mapping {name: ..., weight: ...}");
       const YAML::Node name_node = item["name"];
       if (!name_node.IsDefined() || !name_node.IsScalar() || name_node.Scalar().empty()) {
         return Error(item, "a priority needs a name");
@@ -143,7 +146,8 @@ class Loader {
       values.push_back(value.Scalar());
     } else if (value.IsSequence()) {
       for (const auto& v : value) {
-        if (!v.IsScalar()) return Error(v, "arg \"" + name + "\" of " + plugin + " must hold scalars");
+        if (!v.IsScalar())
+          return Error(v, "arg \"" + name + "\" of " + plugin + " must hold scalars");
         values.push_back(v.Scalar());
       }
     } else {
@@ -159,7 +163,8 @@ class Loader {
     int64_t value = 0;
     auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
     if (ec != std::errc() || ptr != text.data() + text.size() || value < 0 || value > kMaxWeight) {
-      return Error(node, "weight of " + plugin + " must be an integer 0..1000 (got \"" + text + "\")");
+      return Error(node,
+                   "weight of " + plugin + " must be an integer 0..1000 (got \"" + text + "\")");
     }
     return value;
   }
@@ -186,7 +191,8 @@ class Loader {
       uint64_t seed = 0;
       auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), seed);
       if (text.empty() || ec != std::errc() || ptr != text.data() + text.size()) {
-        return Error(kv.second, "tieBreak.seed must be a non-negative integer (got \"" + text + "\")");
+        return Error(kv.second,
+                     "tieBreak.seed must be a non-negative integer (got \"" + text + "\")");
       }
       policy.tie_break_seed = seed;
     }
@@ -208,7 +214,8 @@ absl::StatusOr<std::shared_ptr<const framework::Policy>> LoadPolicy(
     return loader.Load(root, generation);
   } catch (const YAML::Exception& e) {
     std::string where(file_name);
-    if (e.mark.line >= 0) where += ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1);
+    if (e.mark.line >= 0)
+      where += ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1);
     return absl::InvalidArgumentError(where + ": YAML error: " + e.msg);
   } catch (const std::exception& e) {
     return absl::InvalidArgumentError(std::string(file_name) + ": " + e.what());
@@ -225,7 +232,8 @@ absl::StatusOr<std::shared_ptr<const framework::Policy>> LoadPolicyFile(
   if (!in) return absl::InvalidArgumentError(path + ": cannot open");
   std::ostringstream text;
   text << in.rdbuf();
-  return LoadPolicy(text.str(), std::filesystem::path(path).filename().string(), registry, generation);
+  return LoadPolicy(text.str(), std::filesystem::path(path).filename().string(), registry,
+                    generation);
 }
 
 }  // namespace nbsched::config

@@ -10,7 +10,8 @@ using Clock = std::chrono::steady_clock;
 std::shared_ptr<const NodeInfo> Placeholder(std::string_view name) {
   auto node = std::make_shared<Node>();
   node->name = std::string(name);
-  return std::make_shared<const NodeInfo>(std::move(node), std::vector<std::shared_ptr<const Pod>>{});
+  return std::make_shared<const NodeInfo>(std::move(node),
+                                          std::vector<std::shared_ptr<const Pod>>{});
 }
 
 void Time(const ScheduleOptions& options, std::string_view plugin, Clock::time_point start) {
@@ -59,10 +60,9 @@ Candidates OverlayNodes(const Snapshot& snapshot,
   out.owned.reserve(nodes.size());
   for (const auto& node : nodes) {
     const NodeInfo* known = snapshot.Find(node->name);
-    out.owned.push_back(known != nullptr
-                            ? known->WithNode(node)
-                            : std::make_shared<const NodeInfo>(
-                                  node, std::vector<std::shared_ptr<const Pod>>{}));
+    out.owned.push_back(known != nullptr ? known->WithNode(node)
+                                         : std::make_shared<const NodeInfo>(
+                                               node, std::vector<std::shared_ptr<const Pod>>{}));
     out.nodes.push_back(out.owned.back().get());
   }
   return out;
@@ -75,7 +75,8 @@ Decision Schedule(const Policy& policy, const Snapshot& snapshot, const Pod& pod
   decision.weight_sum = policy.WeightSum();
   const bool best_in_filter = policy.selection == Selection::kBestInFilter;
   decision.scored = options.score;
-  for (const WeightedScorer& s : policy.scorers) decision.priority_names.emplace_back(s.plugin->Name());
+  for (const WeightedScorer& s : policy.scorers)
+    decision.priority_names.emplace_back(s.plugin->Name());
 
   CycleState state;
   for (const auto& filter : policy.filters) {
@@ -119,7 +120,8 @@ Decision Schedule(const Policy& policy, const Snapshot& snapshot, const Pod& pod
     plugin.NormalizeScore(state, pod, scores);
     for (size_t j = 0; j < feasible.size(); ++j) {
       // A score outside 0..100 is a plugin bug: upstream rejects the attempt; nbsched clamps.
-      decision.nodes[feasible_index[j]].scores[p] = std::clamp<int64_t>(scores[j].score, 0, kMaxNodeScore);
+      decision.nodes[feasible_index[j]].scores[p] =
+          std::clamp<int64_t>(scores[j].score, 0, kMaxNodeScore);
     }
     Time(options, plugin.Name(), start);
   }

@@ -35,7 +35,8 @@ Candidates OverlayNodes(const Snapshot& snapshot,
                         std::span<const std::shared_ptr<const Node>> nodes);
 
 /// Reason for a candidate the cluster state does not know (UnschedulableAndUnresolvable).
-inline constexpr std::string_view kNodeNotFound = "node(s) were not found in nbsched's cluster state";
+inline constexpr std::string_view kNodeNotFound =
+    "node(s) were not found in nbsched's cluster state";
 
 /// Called after each plugin phase with the plugin's name and the time it took (metrics).
 using PluginTimer = std::function<void(std::string_view plugin, std::chrono::nanoseconds)>;

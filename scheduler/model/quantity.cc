@@ -26,15 +26,15 @@ absl::Status Error(std::string_view what, std::string_view text) {
 }
 
 struct Suffix {
-  int base = 10;       // 10 or 2
-  int exponent = 0;    // power of base
+  int base = 10;     // 10 or 2
+  int exponent = 0;  // power of base
 };
 
 // quantitySuffixer.interpret: "" and the SI letters, the binary Ki..Ei, or e/E + signed integer.
 bool InterpretSuffix(std::string_view s, Suffix& out) {
   static constexpr std::pair<std::string_view, int> kDecimal[] = {
-      {"", 0}, {"n", -9}, {"u", -6}, {"m", -3}, {"k", 3},
-      {"M", 6}, {"G", 9}, {"T", 12}, {"P", 15}, {"E", 18}};
+      {"", 0},  {"n", -9}, {"u", -6}, {"m", -3}, {"k", 3},
+      {"M", 6}, {"G", 9},  {"T", 12}, {"P", 15}, {"E", 18}};
   static constexpr std::pair<std::string_view, int> kBinary[] = {
       {"Ki", 10}, {"Mi", 20}, {"Gi", 30}, {"Ti", 40}, {"Pi", 50}, {"Ei", 60}};
   for (const auto& [name, exp] : kDecimal) {
@@ -104,7 +104,8 @@ absl::StatusOr<Quantity> Quantity::Parse(std::string_view text) {
     frac_digits = text.substr(frac_begin, pos - frac_begin);
   }
   const size_t suffix_begin = pos;
-  while (pos < text.size() && std::string_view("eEinumkKMGTP").find(text[pos]) != std::string_view::npos) {
+  while (pos < text.size() &&
+         std::string_view("eEinumkKMGTP").find(text[pos]) != std::string_view::npos) {
     ++pos;
   }
   if (pos < text.size() && (text[pos] == '+' || text[pos] == '-')) ++pos;
@@ -132,7 +133,8 @@ absl::StatusOr<Quantity> Quantity::Parse(std::string_view text) {
   Int128 nanos = 0;
   if (exp10 >= 0) {
     // Integer part has len(digits) + exp10 digits; more than 29 cannot fit under kMaxNanos.
-    if (static_cast<int64_t>(digits.size()) + exp10 > 29) return Error("quantity exceeds the int64 range", text);
+    if (static_cast<int64_t>(digits.size()) + exp10 > 29)
+      return Error("quantity exceeds the int64 range", text);
     for (char c : digits) nanos = nanos * 10 + (c - '0');
     for (int64_t i = 0; i < exp10; ++i) nanos *= 10;
   } else {

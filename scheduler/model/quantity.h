@@ -26,7 +26,9 @@ class Quantity {
   [[nodiscard]] static absl::StatusOr<Quantity> Parse(std::string_view text);
 
   static constexpr Quantity FromNanos(Int128 nanos) { return Quantity(nanos); }
-  static constexpr Quantity FromUnits(int64_t units) { return Quantity(Int128{units} * kNanoPerUnit); }
+  static constexpr Quantity FromUnits(int64_t units) {
+    return Quantity(Int128{units} * kNanoPerUnit);
+  }
   static constexpr Quantity FromMilli(int64_t milli) { return Quantity(Int128{milli} * 1'000'000); }
 
   constexpr Int128 nanos() const { return nanos_; }
@@ -46,7 +48,9 @@ class Quantity {
     nanos_ += other.nanos_;
     return *this;
   }
-  friend constexpr Quantity operator+(Quantity a, Quantity b) { return Quantity(a.nanos_ + b.nanos_); }
+  friend constexpr Quantity operator+(Quantity a, Quantity b) {
+    return Quantity(a.nanos_ + b.nanos_);
+  }
   friend constexpr auto operator<=>(Quantity a, Quantity b) = default;
 
   static constexpr Int128 kNanoPerUnit = 1'000'000'000;

@@ -43,7 +43,9 @@ SnapshotBuilder::SnapshotBuilder(const Snapshot& base) : workloads_(base.workloa
   }
 }
 
-void SnapshotBuilder::AddNode(std::shared_ptr<const Node> node) { nodes_.push_back(std::move(node)); }
+void SnapshotBuilder::AddNode(std::shared_ptr<const Node> node) {
+  nodes_.push_back(std::move(node));
+}
 
 void SnapshotBuilder::ReplaceNode(std::shared_ptr<const Node> node) {
   for (auto& existing : nodes_) {
@@ -70,7 +72,8 @@ std::shared_ptr<const Snapshot> SnapshotBuilder::Build() && {
   for (auto& node : nodes_) {
     if (snapshot->index_.contains(node->name)) continue;  // first one wins on duplicate names
     std::vector<std::shared_ptr<const Pod>> pods;
-    if (auto it = pods_by_node_.find(node->name); it != pods_by_node_.end()) pods = std::move(it->second);
+    if (auto it = pods_by_node_.find(node->name); it != pods_by_node_.end())
+      pods = std::move(it->second);
     for (const auto& pod : pods) {
       if (!pod->pod_affinity.empty() || !pod->pod_anti_affinity.empty()) {
         snapshot->pods_with_affinity_.push_back(pod);

@@ -17,7 +17,8 @@ std::ostream& operator<<(std::ostream& os, const Status& s) {
       break;
   }
   os << "{";
-  for (size_t i = 0; i < s.reasons().size(); ++i) os << (i ? ", " : "") << '"' << s.reasons()[i] << '"';
+  for (size_t i = 0; i < s.reasons().size(); ++i)
+    os << (i ? ", " : "") << '"' << s.reasons()[i] << '"';
   return os << "}";
 }
 

@@ -39,7 +39,8 @@ struct Evaluated {
   framework::Decision decision;
 };
 
-void LogRequest(std::string_view verb, const Pod& pod, size_t in, size_t out, Clock::time_point start) {
+void LogRequest(std::string_view verb, const Pod& pod, size_t in, size_t out,
+                Clock::time_point start) {
   if (!LogEnabled(LogLevel::kDebug)) return;
   Log(LogLevel::kDebug, "request",
       {{"verb", std::string(verb)},
@@ -102,9 +103,8 @@ namespace {
 std::variant<Evaluated, HttpResponse> Evaluate(const HttpRequest& request,
                                                std::shared_ptr<const framework::Policy> policy,
                                                std::shared_ptr<const Snapshot> snapshot,
-                                               const ExtenderOptions& options,
-                                               SeenPods& seen, codec::ExtenderArgs& args,
-                                               bool score) {
+                                               const ExtenderOptions& options, SeenPods& seen,
+                                               codec::ExtenderArgs& args, bool score) {
   auto decoded = codec::DecodeExtenderArgs(request.body);
   if (!decoded.ok()) return BadRequest(decoded.status());
   args = std::move(*decoded);
@@ -137,7 +137,8 @@ HttpResponse ExtenderService::Filter(const HttpRequest& request) const {
   codec::ExtenderArgs args;
   auto policy = policies_.Current();
   const bool best = policy->selection == framework::Selection::kBestInFilter;
-  auto result = Evaluate(request, std::move(policy), cluster_.Current(), options_, seen_, args, best);
+  auto result =
+      Evaluate(request, std::move(policy), cluster_.Current(), options_, seen_, args, best);
   if (auto* response = std::get_if<HttpResponse>(&result)) return *response;
   const Evaluated& e = std::get<Evaluated>(result);
   size_t kept = 0;
@@ -149,7 +150,8 @@ HttpResponse ExtenderService::Filter(const HttpRequest& request) const {
 HttpResponse ExtenderService::Prioritize(const HttpRequest& request) const {
   const auto start = Clock::now();
   codec::ExtenderArgs args;
-  auto result = Evaluate(request, policies_.Current(), cluster_.Current(), options_, seen_, args, true);
+  auto result =
+      Evaluate(request, policies_.Current(), cluster_.Current(), options_, seen_, args, true);
   if (auto* response = std::get_if<HttpResponse>(&result)) return *response;
   const Evaluated& e = std::get<Evaluated>(result);
   LogRequest("prioritize", *args.pod, e.decision.nodes.size(), e.decision.nodes.size(), start);
@@ -159,7 +161,8 @@ HttpResponse ExtenderService::Prioritize(const HttpRequest& request) const {
 HttpResponse ExtenderService::Explain(const HttpRequest& request) const {
   const auto start = Clock::now();
   codec::ExtenderArgs args;
-  auto result = Evaluate(request, policies_.Current(), cluster_.Current(), options_, seen_, args, true);
+  auto result =
+      Evaluate(request, policies_.Current(), cluster_.Current(), options_, seen_, args, true);
   if (auto* response = std::get_if<HttpResponse>(&result)) return *response;
   const Evaluated& e = std::get<Evaluated>(result);
   LogRequest("explain", *args.pod, e.decision.nodes.size(), e.decision.nodes.size(), start);
@@ -181,7 +184,8 @@ HttpResponse ExtenderService::Bind(const HttpRequest& request) const {
   };
   const absl::Status assumed = cluster_.Assume(*pod, args->node, fits);
   if (!assumed.ok()) return Json(200, codec::EncodeError(std::string(assumed.message())));
-  Log(LogLevel::kInfo, "bound", {{"verb", std::string("bind")}, {"pod", pod->Key()}, {"node", args->node}});
+  Log(LogLevel::kInfo, "bound",
+      {{"verb", std::string("bind")}, {"pod", pod->Key()}, {"node", args->node}});
   return Json(200, codec::EncodeError(""));
 }
 

@@ -58,24 +58,29 @@ void ClusterState::PublishBase(std::shared_ptr<const Snapshot> base) {
   snapshot_.Publish(Rebuild());
 }
 
-absl::Status ClusterState::Assume(const Pod& pod, const std::string& node_name, const FitCheck& fits) {
+absl::Status ClusterState::Assume(const Pod& pod, const std::string& node_name,
+                                  const FitCheck& fits) {
   std::lock_guard<std::mutex> lock(mu_);
   const auto current = snapshot_.Current();
   const auto node = current->FindShared(node_name);
-  if (node == nullptr) return absl::NotFoundError("node \"" + node_name + "\" is not in nbsched's cluster state");
+  if (node == nullptr)
+    return absl::NotFoundError("node \"" + node_name + "\" is not in nbsched's cluster state");
   if (!pod.uid.empty() && assumed_.contains(pod.uid)) {
     return absl::AlreadyExistsError("pod " + pod.Key() + " is already bound to node \"" +
                                     assumed_.at(pod.uid).pod->node_name + "\"");
   }
   for (const auto& info : current->nodes()) {
     for (const auto& p : info->pods()) {
-      if ((!pod.uid.empty() && p->uid == pod.uid) || (p->namespace_ == pod.namespace_ && p->name == pod.name)) {
-        return absl::AlreadyExistsError("pod " + pod.Key() + " is already bound to node \"" + info->name() + "\"");
+      if ((!pod.uid.empty() && p->uid == pod.uid) ||
+          (p->namespace_ == pod.namespace_ && p->name == pod.name)) {
+        return absl::AlreadyExistsError("pod " + pod.Key() + " is already bound to node \"" +
+                                        info->name() + "\"");
       }
     }
   }
   if (!fits(*current, pod, *node)) {
-    return absl::FailedPreconditionError("pod " + pod.Key() + " no longer fits node \"" + node_name + "\"");
+    return absl::FailedPreconditionError("pod " + pod.Key() + " no longer fits node \"" +
+                                         node_name + "\"");
   }
   auto bound = std::make_shared<Pod>(pod);
   bound->node_name = node_name;

@@ -28,7 +28,8 @@ class ClusterState {
  public:
   using Clock = std::chrono::steady_clock;
   /// Decides whether `pod` still fits `node` of `snapshot` (the policy's filters).
-  using FitCheck = std::function<bool(const Snapshot& snapshot, const Pod& pod, const NodeInfo& node)>;
+  using FitCheck =
+      std::function<bool(const Snapshot& snapshot, const Pod& pod, const NodeInfo& node)>;
 
   /// `assume_ttl` 0 = assumed pods never expire on their own.
   explicit ClusterState(std::shared_ptr<const Snapshot> initial,
@@ -43,7 +44,8 @@ class ClusterState {
   /// Records `pod` as running on `node_name` (sets its nodeName). Fails, changing nothing, with
   /// NotFound when the node is unknown, AlreadyExists when that UID is already assumed or bound,
   /// or FailedPrecondition (message naming the reasons) when `fits` says it no longer fits.
-  [[nodiscard]] absl::Status Assume(const Pod& pod, const std::string& node_name, const FitCheck& fits);
+  [[nodiscard]] absl::Status Assume(const Pod& pod, const std::string& node_name,
+                                    const FitCheck& fits);
 
   /// Drops an assumed pod (binding failed). Returns whether it was assumed.
   bool Forget(const std::string& uid);

@@ -20,7 +20,8 @@ priorities:
   - {name: GPUAwarePriority,           weight: 2}
 selection: best-in-filter
 tieBreak: {seed: 42}
-)", "policy.yaml", R(), 7);
+)",
+                           "policy.yaml", R(), 7);
   REQUIRE(policy.ok());
   const framework::Policy& p = **policy;
   REQUIRE(p.filters.size() == 3);
@@ -46,12 +47,14 @@ TEST_CASE("LoadPolicy defaults", "[config][policy]") {
 }
 
 TEST_CASE("LoadPolicy accepts args beside the name or under args", "[config][policy]") {
-  auto a = LoadPolicy("priorities:\n  - {name: BalancedResourceAllocation, weight: 1, form: legacy}\n",
-                      "p.yaml", R(), 1);
+  auto a =
+      LoadPolicy("priorities:\n  - {name: BalancedResourceAllocation, weight: 1, form: legacy}\n",
+                 "p.yaml", R(), 1);
   REQUIRE(a.ok());
   CHECK((*a)->scorers[0].args.at("form") == std::vector<std::string>{"legacy"});
   auto b = LoadPolicy(
-      "priorities:\n  - name: GPUAwarePriority\n    weight: 2\n    args: {resources: [nvidia.com/gpu, amd.com/gpu]}\n",
+      "priorities:\n  - name: GPUAwarePriority\n    weight: 2\n    args: {resources: "
+      "[nvidia.com/gpu, amd.com/gpu]}\n",
       "p.yaml", R(), 1);
   REQUIRE(b.ok());
   CHECK((*b)->scorers[0].args.at("resources").size() == 2);
@@ -75,7 +78,8 @@ TEST_CASE("LoadPolicy rejects bad policies naming the line", "[config][policy]")
       {"weight too large", "priorities:\n  - {name: LeastRequestedPriority, weight: 1001}\n",
        "must be an integer 0..1000 (got \"1001\")"},
       {"duplicate priority",
-       "priorities:\n  - {name: LeastRequestedPriority, weight: 1}\n  - {name: LeastRequestedPriority, weight: 2}\n",
+       "priorities:\n  - {name: LeastRequestedPriority, weight: 1}\n  - {name: "
+       "LeastRequestedPriority, weight: 2}\n",
        "policy.yaml:3: duplicate priority \"LeastRequestedPriority\""},
       {"duplicate predicate", "predicates: [PodFitsResources, PodFitsResources]\n",
        "duplicate predicate \"PodFitsResources\""},
@@ -83,7 +87,8 @@ TEST_CASE("LoadPolicy rejects bad policies naming the line", "[config][policy]")
        "policy.yaml:3"},
       {"unknown top-level key", "priority:\n  - {name: LeastRequestedPriority}\n",
        "policy.yaml:1: unknown key \"priority\""},
-      {"args on a plugin without args", "priorities:\n  - {name: LeastRequestedPriority, weight: 1, form: legacy}\n",
+      {"args on a plugin without args",
+       "priorities:\n  - {name: LeastRequestedPriority, weight: 1, form: legacy}\n",
        "LeastRequestedPriority takes no args"},
       {"bad selection", "selection: random\n", "selection must be \"score\" or \"best-in-filter\""},
       {"bad seed", "tieBreak: {seed: -4}\n", "tieBreak.seed must be a non-negative integer"},

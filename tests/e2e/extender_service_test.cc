@@ -24,11 +24,14 @@ std::string ReadFile(const std::string& path) {
 }
 
 struct Fixture {
-  Fixture(const std::string& policy_yaml = ReadFile("examples/policy.yaml"), ExtenderOptions options = {})
+  Fixture(const std::string& policy_yaml = ReadFile("examples/policy.yaml"),
+          ExtenderOptions options = {})
       : cluster(*state::LoadSnapshotFile("examples/cluster.json")),
-        policies(*config::LoadPolicy(policy_yaml, "policy.yaml", framework::Registry::Default(), 1)),
+        policies(
+            *config::LoadPolicy(policy_yaml, "policy.yaml", framework::Registry::Default(), 1)),
         service(cluster, policies, std::move(options)) {}
-  HttpResponse Post(HttpResponse (ExtenderService::*verb)(const HttpRequest&) const, std::string body) {
+  HttpResponse Post(HttpResponse (ExtenderService::*verb)(const HttpRequest&) const,
+                    std::string body) {
     HttpRequest r;
     r.method = "POST";
     r.body = std::move(body);
@@ -57,7 +60,8 @@ TEST_CASE("Filter on the example cluster, both casings", "[e2e][service]") {
   Fixture f;
   for (bool lowercase : {false, true}) {
     DYNAMIC_SECTION((lowercase ? "lowercase" : "Go field names")) {
-      const HttpResponse r = f.Post(&ExtenderService::Filter, Args(NotebookPod(), kAll, lowercase).dump());
+      const HttpResponse r =
+          f.Post(&ExtenderService::Filter, Args(NotebookPod(), kAll, lowercase).dump());
       REQUIRE(r.status == 200);
       const json want = {{"Nodes", nullptr},
                          {"NodeNames", {"worker-1", "worker-2", "gpu-1"}},
@@ -89,7 +93,8 @@ TEST_CASE("Prioritize and explain on the example cluster", "[e2e][service]") {
   const json explain = json::parse(e.body);
   CHECK(explain["pod"] == "jhub/jupyter-dave");
   CHECK(explain["policyGeneration"] == 1);
-  CHECK(explain["nodes"][0] == json{{"name", "master"}, {"feasible", false}, {"reasons", {kMasterTaint}}});
+  CHECK(explain["nodes"][0] ==
+        json{{"name", "master"}, {"feasible", false}, {"reasons", {kMasterTaint}}});
   const json w1 = explain["nodes"][1];
   CHECK(w1["scores"] == json{{"LeastRequestedPriority", 69},
                              {"BalancedResourceAllocation", 99},
@@ -107,7 +112,8 @@ TEST_CASE("Non-cache-capable filter echoes the kept Node objects", "[e2e][servic
   for (const json& item : cluster["items"]) {
     if (item["kind"] == "Node") items.push_back(item);
   }
-  const json body = {{"Pod", NotebookPod()}, {"Nodes", {{"metadata", json::object()}, {"items", items}}},
+  const json body = {{"Pod", NotebookPod()},
+                     {"Nodes", {{"metadata", json::object()}, {"items", items}}},
                      {"NodeNames", nullptr}};
   const HttpResponse r = f.Post(&ExtenderService::Filter, body.dump());
   REQUIRE(r.status == 200);
@@ -149,12 +155,14 @@ TEST_CASE("Bad input gets 400 naming the problem and changes nothing", "[e2e][se
       {"missing pod", R"({"NodeNames": ["worker-1"]})", "Pod"},
       {"bad quantity", Args(bad_cpu, kAll).dump(), "Pod.spec.containers[0].resources.requests.cpu"},
       {"wrong type", Args(wrong_type, kAll).dump(), "Pod.spec.containers"},
-      {"names not strings", json{{"Pod", NotebookPod()}, {"NodeNames", {1, 2}}}.dump(), "NodeNames"},
+      {"names not strings", json{{"Pod", NotebookPod()}, {"NodeNames", {1, 2}}}.dump(),
+       "NodeNames"},
       {"top-level array", "[1,2,3]", ""},
   };
   for (const Row& row : rows) {
     DYNAMIC_SECTION(row.name) {
-      for (auto verb : {&ExtenderService::Filter, &ExtenderService::Prioritize, &ExtenderService::Explain}) {
+      for (auto verb :
+           {&ExtenderService::Filter, &ExtenderService::Prioritize, &ExtenderService::Explain}) {
         const HttpResponse r = f.Post(verb, row.body);
         CHECK(r.status == 400);
         const json reply = json::parse(r.body);
@@ -171,7 +179,8 @@ TEST_CASE("Bad input gets 400 naming the problem and changes nothing", "[e2e][se
 }
 
 TEST_CASE("Pods of another scheduler pass through untouched", "[e2e][service]") {
-  Fixture f(ReadFile("examples/policy.yaml"), ExtenderOptions{.scheduler_name = "some-other-scheduler"});
+  Fixture f(ReadFile("examples/policy.yaml"),
+            ExtenderOptions{.scheduler_name = "some-other-scheduler"});
   const HttpResponse r = f.Post(&ExtenderService::Filter, Args(NotebookPod(), kAll).dump());
   const json reply = json::parse(r.body);
   CHECK(reply["NodeNames"] == json(kAll));
@@ -182,10 +191,12 @@ TEST_CASE("Pods of another scheduler pass through untouched", "[e2e][service]") 
 
 TEST_CASE("Unknown node names are rejected as unresolvable", "[e2e][service]") {
   Fixture f;
-  const HttpResponse r = f.Post(&ExtenderService::Filter, Args(NotebookPod(), {"worker-1", "ghost"}).dump());
+  const HttpResponse r =
+      f.Post(&ExtenderService::Filter, Args(NotebookPod(), {"worker-1", "ghost"}).dump());
   const json reply = json::parse(r.body);
   CHECK(reply["NodeNames"] == json{"worker-1"});
-  CHECK(reply["FailedAndUnresolvableNodes"]["ghost"] == "node(s) were not found in nbsched's cluster state");
+  CHECK(reply["FailedAndUnresolvableNodes"]["ghost"] ==
+        "node(s) were not found in nbsched's cluster state");
 }
 
 }  // namespace

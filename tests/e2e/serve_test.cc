@@ -36,8 +36,11 @@ uint16_t StartServer(Subprocess& server) {
 }
 
 std::vector<std::string> ServeArgs() {
-  return {NBSCHED_BINARY, "serve", "--listen", "127.0.0.1:0", "--snapshot",
-          "examples/cluster.json", "--policy", "examples/policy.yaml", "--threads", "2"};
+  return {NBSCHED_BINARY, "serve",
+          "--listen",     "127.0.0.1:0",
+          "--snapshot",   "examples/cluster.json",
+          "--policy",     "examples/policy.yaml",
+          "--threads",    "2"};
 }
 
 TEST_CASE("nbsched serve answers filter and prioritize for the example notebook", "[e2e]") {
@@ -46,8 +49,8 @@ TEST_CASE("nbsched serve answers filter and prioritize for the example notebook"
   HttpClient client(port);
 
   const json pod = json::parse(ReadFile("examples/notebook-pod.json"));
-  const json args = {{"Pod", pod}, {"Nodes", nullptr},
-                     {"NodeNames", {"master", "worker-1", "worker-2", "gpu-1"}}};
+  const json args = {
+      {"Pod", pod}, {"Nodes", nullptr}, {"NodeNames", {"master", "worker-1", "worker-2", "gpu-1"}}};
   const auto filter = client.Post("/filter", args.dump());
   REQUIRE(filter.ok());
   CHECK(filter.status == 200);
@@ -75,7 +78,8 @@ TEST_CASE("nbsched serve answers filter and prioritize for the example notebook"
 
   const auto bad = client.Post("/filter", "{\"Pod\": {\"spec\": {\"containers\": 7}}}");
   CHECK(bad.status == 400);
-  CHECK_THAT(json::parse(bad.body)["Error"].get<std::string>(), Catch::Contains("Pod.spec.containers"));
+  CHECK_THAT(json::parse(bad.body)["Error"].get<std::string>(),
+             Catch::Contains("Pod.spec.containers"));
   CHECK(client.Post("/filter", args.dump()).status == 200);  // still serving
 
   CHECK(server.Terminate() == 0);  // graceful stop on SIGTERM
@@ -94,7 +98,8 @@ TEST_CASE("nbsched check-policy validates and normalises", "[e2e]") {
     const std::string path = "build-check-policy-invalid.yaml";
     {
       std::ofstream f(path);
-      f << "priorities:\n  - {name: LeastRequestedPriority, weight: 1}\n  - {name: Nope, weight: 1}\n";
+      f << "priorities:\n  - {name: LeastRequestedPriority, weight: 1}\n  - {name: Nope, weight: "
+           "1}\n";
     }
     Subprocess run({NBSCHED_BINARY, "check-policy", path});
     CHECK(run.Wait(milliseconds(10000)) == 1);
@@ -114,7 +119,8 @@ TEST_CASE("nbsched rejects bad command lines with exit 2", "[e2e]") {
       {{"serve", "--policy"}, "flag --policy needs a value"},
       {{"serve", "--snapshot", "examples/cluster.json"}, "serve needs --policy FILE"},
       {{"frobnicate"}, "unknown command \"frobnicate\""},
-      {{"serve", "--policy", "examples/policy.yaml", "--snapshot", "examples/cluster.json", "--threads", "x"},
+      {{"serve", "--policy", "examples/policy.yaml", "--snapshot", "examples/cluster.json",
+        "--threads", "x"},
        "flag --threads needs a positive integer"},
   };
   for (const Row& row : rows) {

@@ -17,7 +17,8 @@ using testing::MakeSnapshot;
 Policy MakePolicy(const std::vector<std::pair<std::string, int64_t>>& priorities) {
   const Registry& r = Registry::Default();
   Policy policy;
-  for (const std::string& name : r.filter_names()) policy.filters.push_back(*(*r.FindFilter(name))({}));
+  for (const std::string& name : r.filter_names())
+    policy.filters.push_back(*(*r.FindFilter(name))({}));
   for (const auto& [name, weight] : priorities) {
     policy.scorers.push_back({*(*r.FindScore(name))({}), weight, {}});
   }
@@ -45,7 +46,8 @@ std::string Place(const Policy& policy, std::shared_ptr<const Snapshot>& snapsho
 
 bool AnyFits(const Policy& policy, const Snapshot& snapshot, const Pod& pod) {
   const auto names = Names(snapshot);
-  const Decision d = Schedule(policy, snapshot, pod, ResolveNames(snapshot, names), {.score = false});
+  const Decision d =
+      Schedule(policy, snapshot, pod, ResolveNames(snapshot, names), {.score = false});
   for (const auto& n : d.nodes) {
     if (n.feasible()) return true;
   }
@@ -61,8 +63,13 @@ std::shared_ptr<const Snapshot> FourByFourGpus() {
 }
 
 Pod Notebook(int i, int gpus) {
-  return MakePod().Name("nb-" + std::to_string(i)).Uid("uid-" + std::to_string(i)).Phase("Pending")
-      .Req("2", "8Gi").Gpus(gpus).Obj();
+  return MakePod()
+      .Name("nb-" + std::to_string(i))
+      .Uid("uid-" + std::to_string(i))
+      .Phase("Pending")
+      .Req("2", "8Gi")
+      .Gpus(gpus)
+      .Obj();
 }
 
 // How many 1-GPU notebooks are placed before a 4-GPU notebook no longer fits anywhere.
@@ -76,7 +83,8 @@ int OneGpuNotebooksBeforeFourGpuFails(const Policy& policy) {
   return 16;
 }
 
-TEST_CASE("GPUAwarePriority keeps a 4-GPU slot free after 12 one-GPU notebooks", "[framework][gpu]") {
+TEST_CASE("GPUAwarePriority keeps a 4-GPU slot free after 12 one-GPU notebooks",
+          "[framework][gpu]") {
   const Policy gpu_aware = MakePolicy({{"LeastRequestedPriority", 1},
                                        {"BalancedResourceAllocation", 1},
                                        {"SelectorSpreadPriority", 1},
@@ -88,7 +96,8 @@ TEST_CASE("GPUAwarePriority keeps a 4-GPU slot free after 12 one-GPU notebooks",
   CHECK(AnyFits(gpu_aware, *snapshot, Notebook(99, 4)));
 
   auto spread = FourByFourGpus();
-  for (int i = 0; i < 12; ++i) REQUIRE_FALSE(Place(least_requested, spread, Notebook(i, 1)).empty());
+  for (int i = 0; i < 12; ++i)
+    REQUIRE_FALSE(Place(least_requested, spread, Notebook(i, 1)).empty());
   CHECK_FALSE(AnyFits(least_requested, *spread, Notebook(99, 4)));
 
   // Packing fills three nodes before touching the fourth; spreading breaks the slot at once.
@@ -125,7 +134,9 @@ TEST_CASE("GPU notebooks go to the best-fit GPU node", "[framework][gpu]") {
   SECTION("2 GPUs: g-three has 1 free, so g-one, (1 + 2) * 100 / 4 = 75") {
     CHECK(Place(policy, snapshot, Notebook(11, 2)) == "g-one");
   }
-  SECTION("4 GPUs: only the empty node") { CHECK(Place(policy, snapshot, Notebook(12, 4)) == "g-empty"); }
+  SECTION("4 GPUs: only the empty node") {
+    CHECK(Place(policy, snapshot, Notebook(12, 4)) == "g-empty");
+  }
   SECTION("5 GPUs: nowhere, reason Insufficient nvidia.com/gpu") {
     const auto names = Names(*snapshot);
     const Decision d = Schedule(policy, *snapshot, Notebook(13, 5), ResolveNames(*snapshot, names));

@@ -17,12 +17,15 @@ using testing::MakeSnapshot;
 class FailOn final : public FilterPlugin {
  public:
   FailOn(std::string name, std::string node, std::vector<std::string> reasons, bool unresolvable)
-      : name_(std::move(name)), node_(std::move(node)), reasons_(std::move(reasons)),
+      : name_(std::move(name)),
+        node_(std::move(node)),
+        reasons_(std::move(reasons)),
         unresolvable_(unresolvable) {}
   std::string_view Name() const override { return name_; }
   Status Filter(const CycleState&, const Pod&, const NodeInfo& node) const override {
     if (node.name() != node_) return Status::Success();
-    return unresolvable_ ? Status::UnschedulableAndUnresolvable(reasons_) : Status::Unschedulable(reasons_);
+    return unresolvable_ ? Status::UnschedulableAndUnresolvable(reasons_)
+                         : Status::Unschedulable(reasons_);
   }
 
  private:
@@ -52,14 +55,14 @@ TEST_CASE("ExtenderScore maps S/W to 0..10 rounding half up", "[framework][runne
     int64_t s, w, want;
   };
   const std::vector<Row> rows = {
-      {"protocol example gpu-1", 261, 3, 9},   // (2610 + 150) / 300 = 9.2 → 9
-      {"protocol example gpu-2", 217, 3, 7},   // (2170 + 150) / 300 = 7.73 → 7
-      {"half rounds up", 45, 1, 5},            // 4.5 → 5
-      {"just below half", 44, 1, 4},           // (440 + 50) / 100 = 4
-      {"full", 300, 3, 10},                    //
-      {"zero", 0, 3, 0},                       //
-      {"no weights", 100, 0, 0},               // W = 0 → 0
-      {"weighted", 2 * 100 + 1 * 50, 3, 8},    // 250/3 = 83.3 → (2500 + 150) / 300 = 8
+      {"protocol example gpu-1", 261, 3, 9},  // (2610 + 150) / 300 = 9.2 → 9
+      {"protocol example gpu-2", 217, 3, 7},  // (2170 + 150) / 300 = 7.73 → 7
+      {"half rounds up", 45, 1, 5},           // 4.5 → 5
+      {"just below half", 44, 1, 4},          // (440 + 50) / 100 = 4
+      {"full", 300, 3, 10},                   //
+      {"zero", 0, 3, 0},                      //
+      {"no weights", 100, 0, 0},              // W = 0 → 0
+      {"weighted", 2 * 100 + 1 * 50, 3, 8},   // 250/3 = 83.3 → (2500 + 150) / 300 = 8
   };
   for (const Row& row : rows) {
     DYNAMIC_SECTION(row.name) { CHECK(ExtenderScore(row.s, row.w) == row.want); }
@@ -71,10 +74,14 @@ TEST_CASE("Runner keeps every failing predicate's reasons in policy order", "[fr
                                 {MakeNode("b").Alloc("4", "8Gi").Obj(), {}},
                                 {MakeNode("c").Alloc("4", "8Gi").Obj(), {}}});
   Policy policy;
-  policy.filters.push_back(std::make_shared<FailOn>("First", "a", std::vector<std::string>{"r1"}, false));
-  policy.filters.push_back(std::make_shared<FailOn>("Second", "a", std::vector<std::string>{"r2", "r3"}, true));
-  policy.filters.push_back(std::make_shared<FailOn>("Third", "b", std::vector<std::string>{"r4"}, false));
-  policy.scorers.push_back({std::make_shared<FixedScore>("S", std::map<std::string, int64_t>{{"c", 70}}), 2, {}});
+  policy.filters.push_back(
+      std::make_shared<FailOn>("First", "a", std::vector<std::string>{"r1"}, false));
+  policy.filters.push_back(
+      std::make_shared<FailOn>("Second", "a", std::vector<std::string>{"r2", "r3"}, true));
+  policy.filters.push_back(
+      std::make_shared<FailOn>("Third", "b", std::vector<std::string>{"r4"}, false));
+  policy.scorers.push_back(
+      {std::make_shared<FixedScore>("S", std::map<std::string, int64_t>{{"c", 70}}), 2, {}});
   const std::vector<std::string> names = {"a", "b", "c", "ghost"};
   const Candidates candidates = ResolveNames(*snapshot, names);
   const Pod pod = MakePod().Obj();
@@ -96,7 +103,9 @@ TEST_CASE("Runner clamps plugin scores to 0..100", "[framework][runner]") {
   auto snapshot = MakeSnapshot({{MakeNode("a").Obj(), {}}, {MakeNode("b").Obj(), {}}});
   Policy policy;
   policy.scorers.push_back(
-      {std::make_shared<FixedScore>("Wild", std::map<std::string, int64_t>{{"a", 140}, {"b", -3}}), 1, {}});
+      {std::make_shared<FixedScore>("Wild", std::map<std::string, int64_t>{{"a", 140}, {"b", -3}}),
+       1,
+       {}});
   const std::vector<std::string> names = {"a", "b"};
   const Decision d = Schedule(policy, *snapshot, MakePod().Obj(), ResolveNames(*snapshot, names));
   CHECK(d.nodes[0].scores[0] == 100);
@@ -110,9 +119,11 @@ TEST_CASE("best-in-filter keeps the largest S, ties by the seeded rank", "[frame
                                 {MakeNode("n4").Obj(), {}}});
   Policy policy;
   policy.selection = Selection::kBestInFilter;
-  policy.scorers.push_back({std::make_shared<FixedScore>(
-                                "S", std::map<std::string, int64_t>{{"n1", 10}, {"n2", 90}, {"n3", 90}, {"n4", 90}}),
-                            1, {}});
+  policy.scorers.push_back(
+      {std::make_shared<FixedScore>(
+           "S", std::map<std::string, int64_t>{{"n1", 10}, {"n2", 90}, {"n3", 90}, {"n4", 90}}),
+       1,
+       {}});
   const std::vector<std::string> names = {"n1", "n2", "n3", "n4"};
   for (uint64_t seed : {0u, 1u, 2u, 3u, 42u}) {
     policy.tie_break_seed = seed;
@@ -125,7 +136,8 @@ TEST_CASE("best-in-filter keeps the largest S, ties by the seeded rank", "[frame
     }
     // The same seed picks the same node whatever the input order.
     const std::vector<std::string> reversed = {"n4", "n3", "n2", "n1"};
-    const Decision again = Schedule(policy, *snapshot, MakePod().Obj(), ResolveNames(*snapshot, reversed));
+    const Decision again =
+        Schedule(policy, *snapshot, MakePod().Obj(), ResolveNames(*snapshot, reversed));
     CHECK(again.nodes[again.best].node->name() == winner);
   }
   // Different seeds do not always pick the same node (the rank is a permutation per seed).
@@ -139,7 +151,8 @@ TEST_CASE("best-in-filter keeps the largest S, ties by the seeded rank", "[frame
 }
 
 TEST_CASE("Overlay nodes carry the snapshot's pods for that name", "[framework][runner]") {
-  auto snapshot = MakeSnapshot({{MakeNode("w1").Alloc("4", "8Gi").Obj(), {MakePod().Req("1", "1Gi").Obj()}}});
+  auto snapshot =
+      MakeSnapshot({{MakeNode("w1").Alloc("4", "8Gi").Obj(), {MakePod().Req("1", "1Gi").Obj()}}});
   std::vector<std::shared_ptr<const Node>> nodes = {MakeNode("w1").Alloc("8", "16Gi").Ptr(),
                                                     MakeNode("new").Alloc("2", "2Gi").Ptr()};
   const Candidates c = OverlayNodes(*snapshot, nodes);

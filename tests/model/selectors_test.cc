@@ -35,7 +35,9 @@ TEST_CASE("Node selector requirements follow the operator table", "[model][selec
       CHECK(NodeSelectorTermMatches(term, labels, "n1") == row.want);
     }
   }
-  SECTION("an empty term matches nothing") { CHECK_FALSE(NodeSelectorTermMatches({}, labels, "n1")); }
+  SECTION("an empty term matches nothing") {
+    CHECK_FALSE(NodeSelectorTermMatches({}, labels, "n1"));
+  }
   SECTION("matchFields on metadata.name") {
     NodeSelectorTerm term;
     term.match_fields.push_back({"metadata.name", SelectorOp::kIn, {"n1"}});

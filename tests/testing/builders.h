@@ -153,8 +153,8 @@ class PodBuilder {
     return *this;
   }
   PodBuilder& Owner(std::string kind, std::string name, std::string api_version = "apps/v1") {
-    p_.owner_references.push_back({std::move(api_version), std::move(kind), std::move(name),
-                                   "uid-" + p_.name, true});
+    p_.owner_references.push_back(
+        {std::move(api_version), std::move(kind), std::move(name), "uid-" + p_.name, true});
     return *this;
   }
   PodBuilder& Deleting() {
@@ -171,7 +171,9 @@ class PodBuilder {
     p.Finalize();
     return p;
   }
-  std::shared_ptr<const nbsched::Pod> Ptr() const { return std::make_shared<const nbsched::Pod>(Obj()); }
+  std::shared_ptr<const nbsched::Pod> Ptr() const {
+    return std::make_shared<const nbsched::Pod>(Obj());
+  }
 
  private:
   nbsched::Pod p_;
@@ -232,7 +234,9 @@ class NodeBuilder {
     n.Finalize();
     return n;
   }
-  std::shared_ptr<const nbsched::Node> Ptr() const { return std::make_shared<const nbsched::Node>(Obj()); }
+  std::shared_ptr<const nbsched::Node> Ptr() const {
+    return std::make_shared<const nbsched::Node>(Obj());
+  }
   /// A NodeInfo with these pods running on it (their nodeName is set to this node).
   NodeInfo Info(const std::vector<nbsched::Pod>& pods = {}) const {
     std::vector<std::shared_ptr<const nbsched::Pod>> ptrs;
