@@ -396,7 +396,8 @@ std::string EncodePrioritizeResult(const framework::Decision& decision) {
   return out;
 }
 
-std::string EncodeExplain(const framework::Decision& decision, std::string_view pod_key) {
+std::string EncodeExplain(const framework::Decision& decision, std::string_view pod_key,
+                          const std::map<std::string, std::vector<std::string>>* assumed) {
   std::string out = "{\"pod\":";
   AppendString(&out, pod_key);
   out += ",\"policyGeneration\":";
@@ -407,6 +408,16 @@ std::string EncodeExplain(const framework::Decision& decision, std::string_view 
     if (i > 0) out.push_back(',');
     out += "{\"name\":";
     AppendString(&out, nd.node->name());
+    if (assumed != nullptr) {
+      if (auto it = assumed->find(nd.node->name()); it != assumed->end() && !it->second.empty()) {
+        out += ",\"assumedPods\":[";
+        for (size_t a = 0; a < it->second.size(); ++a) {
+          if (a > 0) out.push_back(',');
+          AppendString(&out, it->second[a]);
+        }
+        out.push_back(']');
+      }
+    }
     if (!nd.feasible()) {
       out += ",\"feasible\":false,\"reasons\":[";
       const auto& reasons = nd.status.reasons();

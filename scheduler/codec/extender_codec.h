@@ -74,8 +74,10 @@ std::string EncodeFilterResult(const framework::Decision& decision, const Extend
 std::string EncodeFilterError(std::string_view message);
 /// Bare array `[{"Host": name, "Score": n}, ...]`, input order, infeasible nodes score 0.
 std::string EncodePrioritizeResult(const framework::Decision& decision);
-/// interfaces.md §4 explain document.
-std::string EncodeExplain(const framework::Decision& decision, std::string_view pod_key);
+/// interfaces.md §4 explain document. `assumed` (optional): node name → pods assumed there by
+/// /bind and not yet confirmed, shown as `"assumedPods": [...]` on those nodes.
+std::string EncodeExplain(const framework::Decision& decision, std::string_view pod_key,
+                          const std::map<std::string, std::vector<std::string>>* assumed = nullptr);
 /// `{"Error": "..."}` (bind reply; also the body of every 4xx/5xx reply).
 std::string EncodeError(std::string_view message);
 /// ExtenderPreemptionResult: always `{"NodeNameToMetaVictims": {node: {"Pods": [{"UID": u}],

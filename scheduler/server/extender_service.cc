@@ -166,7 +166,8 @@ HttpResponse ExtenderService::Explain(const HttpRequest& request) const {
   if (auto* response = std::get_if<HttpResponse>(&result)) return *response;
   const Evaluated& e = std::get<Evaluated>(result);
   LogRequest("explain", *args.pod, e.decision.nodes.size(), e.decision.nodes.size(), start);
-  return Json(200, codec::EncodeExplain(e.decision, args.pod->Key()));
+  const auto assumed = cluster_.AssumedByNode();
+  return Json(200, codec::EncodeExplain(e.decision, args.pod->Key(), &assumed));
 }
 
 HttpResponse ExtenderService::Bind(const HttpRequest& request) const {

@@ -119,12 +119,11 @@ size_t ClusterState::assumed_count() const {
   return assumed_.size();
 }
 
-std::vector<std::string> ClusterState::AssumedOn(const std::string& node_name) const {
+std::map<std::string, std::vector<std::string>> ClusterState::AssumedByNode() const {
   std::lock_guard<std::mutex> lock(mu_);
-  std::vector<std::string> out;
-  for (const auto& [uid, assumed] : assumed_) {
-    if (assumed.pod->node_name == node_name) out.push_back(uid);
-  }
+  std::map<std::string, std::vector<std::string>> out;
+  for (const auto& [uid, assumed] : assumed_)
+    out[assumed.pod->node_name].push_back(assumed.pod->Key());
   return out;
 }
 

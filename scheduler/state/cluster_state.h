@@ -52,8 +52,8 @@ class ClusterState {
   /// Drops the assumed pods older than the TTL; returns how many.
   size_t ExpireAssumed(Clock::time_point now = Clock::now());
   size_t assumed_count() const;
-  /// UIDs of the assumed pods on a node (for /explain).
-  std::vector<std::string> AssumedOn(const std::string& node_name) const;
+  /// node name → "namespace/name" of the pods assumed there (for /explain).
+  std::map<std::string, std::vector<std::string>> AssumedByNode() const;
 
  private:
   struct Assumed {

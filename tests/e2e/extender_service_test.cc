@@ -84,9 +84,10 @@ TEST_CASE("Prioritize and explain on the example cluster", "[e2e][service]") {
   const std::vector<std::string> feasible = {"worker-1", "worker-2", "gpu-1"};
   const HttpResponse p = f.Post(&ExtenderService::Prioritize, Args(NotebookPod(), feasible).dump());
   REQUIRE(p.status == 200);
-  // S = 268, 255, 283 with W = 3: (10·S + 150) / 300 = 9, 9, 9.
+  // GPUAwarePriority (weight 2): CPU-only pod, 100 on the CPU workers, 0 on gpu-1.
+  // S = 268 + 200, 255 + 200, 283 + 0 with W = 5: (10·S + 250) / 500 = 9, 9, 6.
   CHECK(json::parse(p.body) == json::parse(R"([{"Host":"worker-1","Score":9},
-      {"Host":"worker-2","Score":9},{"Host":"gpu-1","Score":9}])"));
+      {"Host":"worker-2","Score":9},{"Host":"gpu-1","Score":6}])"));
 
   const HttpResponse e = f.Post(&ExtenderService::Explain, Args(NotebookPod(), kAll).dump());
   REQUIRE(e.status == 200);
@@ -98,11 +99,13 @@ TEST_CASE("Prioritize and explain on the example cluster", "[e2e][service]") {
   const json w1 = explain["nodes"][1];
   CHECK(w1["scores"] == json{{"LeastRequestedPriority", 69},
                              {"BalancedResourceAllocation", 99},
-                             {"SelectorSpreadPriority", 100}});
-  CHECK(w1["weighted"] == 268);
-  CHECK(explain["nodes"][2]["weighted"] == 255);
+                             {"SelectorSpreadPriority", 100},
+                             {"GPUAwarePriority", 100}});
+  CHECK(w1["weighted"] == 468);
+  CHECK(explain["nodes"][2]["weighted"] == 455);
   CHECK(explain["nodes"][3]["weighted"] == 283);
-  CHECK(explain["nodes"][3]["extenderScore"] == 9);
+  CHECK(explain["nodes"][3]["scores"]["GPUAwarePriority"] == 0);
+  CHECK(explain["nodes"][3]["extenderScore"] == 6);
 }
 
 TEST_CASE("Non-cache-capable filter echoes the kept Node objects", "[e2e][service]") {
@@ -197,6 +200,114 @@ TEST_CASE("Unknown node names are rejected as unresolvable", "[e2e][service]") {
   CHECK(reply["NodeNames"] == json{"worker-1"});
   CHECK(reply["FailedAndUnresolvableNodes"]["ghost"] ==
         "node(s) were not found in nbsched's cluster state");
+}
+
+json GpuPod(const std::string& name, int gpus) {
+  json pod = json::parse(ReadFile("examples/gpu-notebook-pod.json"));
+  pod["metadata"]["name"] = name;
+  pod["metadata"]["uid"] = "uid-" + name;
+  pod["spec"]["containers"][0]["resources"]["limits"]["nvidia.com/gpu"] = std::to_string(gpus);
+  return pod;
+}
+
+json BindArgs(const std::string& name, const std::string& node) {
+  return {{"PodName", name}, {"PodNamespace", "jhub"}, {"PodUID", "uid-" + name}, {"Node", node}};
+}
+
+std::string BindError(Fixture& f, const json& args) {
+  const HttpResponse r = f.Post(&ExtenderService::Bind, args.dump());
+  REQUIRE(r.status == 200);
+  return json::parse(r.body)["Error"].get<std::string>();
+}
+
+std::string FilterGpu1(Fixture& f, const json& pod) {
+  const json reply =
+      json::parse(f.Post(&ExtenderService::Filter, Args(pod, {"gpu-1"}).dump()).body);
+  return reply["FailedNodes"].contains("gpu-1") ? reply["FailedNodes"]["gpu-1"].get<std::string>()
+                                                : "fits";
+}
+
+TEST_CASE("Bind assumes the pod: the next requests see its GPUs used", "[e2e][service][bind]") {
+  Fixture f;
+  // gpu-1: 4 GPUs, jupyter-carol holds 1.
+  const json erin = GpuPod("erin", 1);
+  const json frank = GpuPod("frank", 3);
+  CHECK(FilterGpu1(f, erin) == "fits");
+  CHECK(FilterGpu1(f, frank) == "fits");  // 3 of 4 free
+  CHECK(BindError(f, BindArgs("erin", "gpu-1")).empty());
+
+  // Now 2 free: a 3-GPU notebook no longer fits; GPUAware sees (2 + 1) * 100 / 4 = 75.
+  CHECK(FilterGpu1(f, frank) == "Insufficient nvidia.com/gpu");
+  const json explain = json::parse(
+      f.Post(&ExtenderService::Explain, Args(GpuPod("gina", 1), {"gpu-1"}).dump()).body);
+  CHECK(explain["nodes"][0]["assumedPods"] == json{"jhub/erin"});
+  CHECK(explain["nodes"][0]["scores"]["GPUAwarePriority"] == 75);
+  CHECK(f.cluster.assumed_count() == 1);
+}
+
+TEST_CASE("Bind conflicts answer with an Error and change nothing", "[e2e][service][bind]") {
+  Fixture f;
+  CHECK(FilterGpu1(f, GpuPod("erin", 1)) == "fits");
+  CHECK(FilterGpu1(f, GpuPod("frank", 3)) == "fits");
+  REQUIRE(BindError(f, BindArgs("erin", "gpu-1")).empty());
+  const auto before = f.cluster.Current();
+
+  CHECK_THAT(BindError(f, BindArgs("erin", "gpu-1")), Catch::Contains("already bound"));
+  CHECK_THAT(BindError(f, BindArgs("frank", "gpu-1")),
+             Catch::Contains("no longer fits node \"gpu-1\""));
+  CHECK_THAT(BindError(f, BindArgs("frank", "gpu-9")), Catch::Contains("node \"gpu-9\" is not in"));
+  CHECK_THAT(BindError(f, BindArgs("never-seen", "gpu-1")),
+             Catch::Contains("was not seen by /filter"));
+  CHECK(f.cluster.Current() == before);  // the same snapshot: nothing changed
+  CHECK(f.cluster.assumed_count() == 1);
+
+  const HttpResponse bad = f.Post(&ExtenderService::Bind, R"({"PodName": 7})");
+  CHECK(bad.status == 400);
+}
+
+TEST_CASE("Assumed pods expire unless confirmed", "[e2e][service][bind]") {
+  state::ClusterState cluster(*state::LoadSnapshotFile("examples/cluster.json"),
+                              std::chrono::seconds(30));
+  Published<framework::Policy> policies(*config::LoadPolicy(
+      ReadFile("examples/policy.yaml"), "p.yaml", framework::Registry::Default(), 1));
+  ExtenderService service(cluster, policies, {});
+  HttpRequest filter;
+  filter.body = Args(GpuPod("erin", 1), {"gpu-1"}).dump();
+  REQUIRE(service.Filter(filter).status == 200);
+  HttpRequest bind;
+  bind.body = BindArgs("erin", "gpu-1").dump();
+  REQUIRE(json::parse(service.Bind(bind).body)["Error"] == "");
+  const auto now = state::ClusterState::Clock::now();
+  CHECK(cluster.ExpireAssumed(now + std::chrono::seconds(29)) == 0);
+  CHECK(cluster.ExpireAssumed(now + std::chrono::seconds(31)) == 1);
+  CHECK(cluster.assumed_count() == 0);
+  CHECK(cluster.Current()->Find("gpu-1")->requested().scalars.Get("nvidia.com/gpu") == 1);  // carol
+}
+
+TEST_CASE("Preempt keeps only nodes where the victims free enough GPUs",
+          "[e2e][service][preempt]") {
+  Fixture f;
+  const json big = GpuPod("hana", 4);  // 4 GPUs: gpu-1 fits only without carol
+  const json meta = {
+      {"Pod", big},
+      {"NodeNameToVictims", nullptr},
+      {"NodeNameToMetaVictims",
+       {{"gpu-1", {{"Pods", {{{"UID", "uid-jupyter-carol"}}}}, {"NumPDBViolations", 0}}},
+        {"worker-1", {{"Pods", {{{"UID", "uid-jupyter-alice"}}}}, {"NumPDBViolations", 1}}}}}};
+  const HttpResponse r = f.Post(&ExtenderService::Preempt, meta.dump());
+  REQUIRE(r.status == 200);
+  // worker-1 has no GPU whatever is evicted; gpu-1 kept unchanged.
+  CHECK(json::parse(r.body) ==
+        json{{"NodeNameToMetaVictims",
+              {{"gpu-1", {{"Pods", {{{"UID", "uid-jupyter-carol"}}}}, {"NumPDBViolations", 0}}}}}});
+
+  SECTION("evicting the wrong pod does not help") {
+    json other = meta;
+    other["NodeNameToMetaVictims"].erase("worker-1");
+    other["NodeNameToMetaVictims"]["gpu-1"]["Pods"][0]["UID"] = "uid-someone-else";
+    CHECK(json::parse(f.Post(&ExtenderService::Preempt, other.dump()).body) ==
+          json{{"NodeNameToMetaVictims", json::object()}});
+  }
 }
 
 }  // namespace

@@ -63,8 +63,10 @@ TEST_CASE("nbsched serve answers filter and prioritize for the example notebook"
   const json prioritize_args = {{"Pod", pod}, {"Nodes", nullptr}, {"NodeNames", kept["NodeNames"]}};
   const auto prioritize = client.Post("/prioritize", prioritize_args.dump());  // same connection
   REQUIRE(prioritize.ok());
+  // LeastRequested + Balanced + SelectorSpread + 2 × GPUAware (interfaces.md mapping):
+  // S = 468, 455, 283 with W = 5 → 9, 9, 6: the CPU-only notebook keeps off the GPU node.
   CHECK(json::parse(prioritize.body) == json::parse(R"([{"Host":"worker-1","Score":9},
-      {"Host":"worker-2","Score":9},{"Host":"gpu-1","Score":9}])"));
+      {"Host":"worker-2","Score":9},{"Host":"gpu-1","Score":6}])"));
   CHECK(client.connections() == 1);  // keep-alive
 
   const auto health = client.Get("/healthz");
