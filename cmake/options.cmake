@@ -5,6 +5,11 @@ function(nbsched_set_warnings target)
   if(NBSCHED_WERROR)
     target_compile_options(${target} PRIVATE -Werror)
   endif()
+  # GCC 12 reports false -Wrestrict errors inside std::string's operator+ at -O2/-O3
+  # (GCC bug 105651, fixed in GCC 13).
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
+    target_compile_options(${target} PRIVATE -Wno-restrict)
+  endif()
 endfunction()
 
 if(NBSCHED_SANITIZE)
