@@ -3,6 +3,8 @@
 #include <string>
 #include <vector>
 
+#include "scheduler/model/gpu.h"
+
 namespace nbsched::predicates {
 namespace {
 
@@ -20,7 +22,8 @@ bool NoRequest(const Resources& want) {
 
 // Appends to `reasons` only when `reasons` is non-null; returns whether anything is missing.
 // Called first without a vector so that the common (fitting) case allocates nothing.
-bool Insufficient(const Resources& want, const NodeInfo& node, std::vector<std::string>* reasons) {
+bool Insufficient(const Pod& pod, const NodeInfo& node, std::vector<std::string>* reasons) {
+  const Resources& want = pod.request;
   bool short_of_something = false;
   auto miss = [&](std::string_view reason) {
     short_of_something = true;
@@ -42,10 +45,22 @@ bool Insufficient(const Resources& want, const NodeInfo& node, std::vector<std::
   }
   // Scalars iterate in name order (upstream's map order is random; nbsched sorts). A resource
   // missing from allocatable counts as 0.
+  bool gpu_reported = false;
   for (const auto& [name, amount] : want.scalars) {
     if (amount <= 0 || amount <= alloc.scalars.Get(name) - used.scalars.Get(name)) continue;
     short_of_something = true;
+    gpu_reported |= name == kResourceNvidiaGpu || name == kResourceGpuMilli;
     if (reasons != nullptr) reasons->push_back(std::string(kInsufficientPrefix) + name);
+  }
+  // Per-GPU fit (interfaces.md §9): whole GPUs must be fully free, a share must fit inside one
+  // GPU. Counting alone misses both once GPUs are shared.
+  const GpuDemand demand = PodGpuDemand(pod);
+  if (!gpu_reported && !demand.none() && !node.gpus().Fits(demand)) {
+    short_of_something = true;
+    if (reasons != nullptr) {
+      reasons->push_back(std::string(kInsufficientPrefix) +
+                         std::string(demand.shared() ? kResourceGpuMilli : kResourceNvidiaGpu));
+    }
   }
   return short_of_something;
 }
@@ -53,9 +68,9 @@ bool Insufficient(const Resources& want, const NodeInfo& node, std::vector<std::
 }  // namespace
 
 Status PodFitsResources::Filter(const CycleState&, const Pod& pod, const NodeInfo& node) const {
-  if (!Insufficient(pod.request, node, nullptr)) return Status::Success();
+  if (!Insufficient(pod, node, nullptr)) return Status::Success();
   std::vector<std::string> reasons;  // every reason, not just the first, as upstream
-  static_cast<void>(Insufficient(pod.request, node, &reasons));
+  static_cast<void>(Insufficient(pod, node, &reasons));
   return Status::Unschedulable(std::move(reasons));
 }
 

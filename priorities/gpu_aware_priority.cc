@@ -6,6 +6,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "scheduler/model/gpu.h"
 
 namespace nbsched::priorities {
 namespace {
@@ -49,11 +50,20 @@ absl::StatusOr<std::unique_ptr<const ScorePlugin>> GPUAwarePriority::Create(
 }
 
 int64_t GPUAwarePriority::Score(const CycleState&, const Pod& pod, const NodeInfo& node) const {
+  const bool per_gpu =
+      std::find(resources_.begin(), resources_.end(), kResourceNvidiaGpu) != resources_.end();
+  const GpuDemand demand = per_gpu ? PodGpuDemand(pod) : GpuDemand();
   const int64_t allocatable = SumOf(node.allocatable(), resources_);
   const int64_t wanted = SumOf(pod.request, resources_);
-  if (wanted == 0) {
+  if (wanted == 0 && demand.none()) {
     // Keep CPU-only pods off GPU nodes, so GPUs stay free for pods that need them.
     return allocatable == 0 ? kMaxNodeScore : 0;
+  }
+  if (!demand.none() && node.gpus().gpu_count() > 0) {
+    // In milli-GPU (gpu-replay.md §6): (used + d) · 100 / (1000 · G), so shares count too.
+    const int64_t capacity = int64_t{kMilliPerGpu} * node.gpus().gpu_count();
+    const int64_t used = capacity - node.gpus().idle_milli() + demand.total_milli();
+    return std::clamp<int64_t>(used * kMaxNodeScore / capacity, 0, kMaxNodeScore);
   }
   if (allocatable <= 0) return 0;
   // Best fit: the fuller the node's GPUs end up, the higher (integer division).

@@ -1,5 +1,7 @@
 #include "scheduler/model/node_info.h"
 
+#include <algorithm>
+
 namespace nbsched {
 
 std::vector<HostPort> PodHostPorts(const Pod& pod) {
@@ -14,9 +16,37 @@ std::vector<HostPort> PodHostPorts(const Pod& pod) {
   return out;
 }
 
+namespace {
+
+// Accounts one pod on the GPUs: its annotation's GPUs when valid, else the default choice. A
+// pod that fits nowhere (an over-committed node) is not accounted per GPU.
+void AccountGpus(GpuSlots& slots, const Pod& pod) {
+  const GpuDemand demand = PodGpuDemand(pod);
+  if (demand.none() || slots.gpu_count() == 0) return;
+  if (auto it = pod.annotations.find(kGpuIndexAnnotation); it != pod.annotations.end()) {
+    auto gpus = ParseGpuIndex(it->second, slots.gpu_count());
+    if (gpus && slots.CanTake(demand, *gpus)) {
+      slots.Take(demand, *gpus);
+      return;
+    }
+  }
+  const std::vector<int> chosen = slots.Choose(demand);
+  if (!chosen.empty()) slots.Take(demand, chosen);
+}
+
+}  // namespace
+
+std::string_view NodeInfo::gpu_model() const {
+  auto it = node_->labels.find(kGpuProductLabel);
+  return it == node_->labels.end() ? std::string_view() : std::string_view(it->second);
+}
+
 NodeInfo::NodeInfo(std::shared_ptr<const Node> node, std::vector<std::shared_ptr<const Pod>> pods)
     : node_(std::move(node)), pods_(std::move(pods)) {
+  const int64_t gpu_count = node_->allocatable.scalars.Get(kResourceNvidiaGpu);
+  gpus_ = GpuSlots(static_cast<int>(std::clamp<int64_t>(gpu_count, 0, 4096)));
   for (const auto& pod : pods_) {
+    AccountGpus(gpus_, *pod);
     requested_.Add(pod->request);
     non_zero_requested_.Add(pod->non_zero_request);
     legacy_non_zero_requested_.Add(pod->legacy_non_zero_request);

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "scheduler/model/gpu.h"
 #include "scheduler/model/node.h"
 #include "scheduler/model/pod.h"
 
@@ -41,6 +42,10 @@ class NodeInfo {
   const Resources& legacy_non_zero_requested() const { return legacy_non_zero_requested_; }
   /// Host ports used by the regular containers of the pods.
   const std::vector<HostPort>& used_ports() const { return used_ports_; }
+  /// Per-GPU free shares after the pods' GPUs (interfaces.md §9).
+  const GpuSlots& gpus() const { return gpus_; }
+  /// The node's GPU model (label nvidia.com/gpu.product), empty when unlabelled.
+  std::string_view gpu_model() const;
 
   /// A copy of this node with one more pod (assumed binding) or with a different Node object.
   std::shared_ptr<const NodeInfo> WithPod(std::shared_ptr<const Pod> pod) const;
@@ -53,6 +58,7 @@ class NodeInfo {
   Resources non_zero_requested_;
   Resources legacy_non_zero_requested_;
   std::vector<HostPort> used_ports_;
+  GpuSlots gpus_;
 };
 
 /// Host ports a pod asks for (regular containers, hostPort > 0), normalised.

@@ -133,3 +133,33 @@ TEST_CASE("PodFitsResources keeps every reason", "[predicates][pod_fits_resource
 
 }  // namespace
 }  // namespace nbsched::predicates
+
+namespace nbsched::predicates {
+namespace {
+
+TEST_CASE("PodFitsResources checks GPUs one by one", "[predicates][pod_fits_resources][gpu]") {
+  using testing::MakeNode;
+  using testing::MakePod;
+  const PodFitsResources plugin;
+  // One GPU shared as 1000 milli; a 600 share already sits on it.
+  const NodeInfo one_gpu = MakeNode("g1").Alloc("8", "32Gi").Gpus(1).Res("nbsched.io/gpu-milli", "1000")
+                               .Info({MakePod().Res("nbsched.io/gpu-milli", "600").Obj()});
+  CHECK(plugin.Filter(CycleState(), MakePod().Res("nbsched.io/gpu-milli", "400").Obj(), one_gpu) ==
+        Status::Success());
+  // Two 600-milli pods never share one GPU (400 free, total 400 also short).
+  CHECK(plugin.Filter(CycleState(), MakePod().Res("nbsched.io/gpu-milli", "600").Obj(), one_gpu) ==
+        Status::Unschedulable({"Insufficient nbsched.io/gpu-milli"}));
+  // Two GPUs with 300 + 300 free: the total (600) fits, no single GPU does.
+  const NodeInfo two = MakeNode("g2").Alloc("8", "32Gi").Gpus(2).Res("nbsched.io/gpu-milli", "2000")
+                           .Info({MakePod().Res("nbsched.io/gpu-milli", "700").Obj(),
+                                  MakePod().Res("nbsched.io/gpu-milli", "700").Obj()});
+  CHECK(plugin.Filter(CycleState(), MakePod().Res("nbsched.io/gpu-milli", "500").Obj(), two) ==
+        Status::Unschedulable({"Insufficient nbsched.io/gpu-milli"}));
+  // A whole-GPU pod needs a fully free GPU: the count (2 allocatable, 0 whole requested) is not
+  // enough once shares occupy both GPUs.
+  CHECK(plugin.Filter(CycleState(), MakePod().Gpus(1).Obj(), two) ==
+        Status::Unschedulable({"Insufficient nvidia.com/gpu"}));
+}
+
+}  // namespace
+}  // namespace nbsched::predicates
