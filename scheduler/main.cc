@@ -15,10 +15,15 @@
 
 #include "scheduler/config/policy_loader.h"
 #include "scheduler/framework/registry.h"
+#include "scheduler/model/gpu.h"
 #include "scheduler/server/extender_service.h"
+#include "scheduler/server/grpc_service.h"
 #include "scheduler/server/http_server.h"
 #include "scheduler/server/log.h"
+#include "scheduler/server/metrics.h"
+#include "scheduler/server/policy_watcher.h"
 #include "scheduler/state/cluster_state.h"
+#include "scheduler/state/live_cluster.h"
 
 namespace nbsched {
 namespace {
@@ -46,7 +51,11 @@ constexpr std::string_view kServeUsage =
   --policy FILE          policy.yaml (predicates, weighted priorities)
   --snapshot FILE        cluster state: a 'kubectl get nodes,pods,services,rc,rs,statefulsets
                          -A -o json' List
+  --kubeconfig FILE      follow a live cluster (list + watch) through this kubeconfig
+  --in-cluster           follow the cluster nbsched runs in (service-account token and CA)
   --listen HOST:PORT     HTTP address (default 0.0.0.0:8888)
+  --grpc-listen HOST:PORT
+                         also serve the gRPC API (nbsched.v1.Scheduler, health, reflection)
   --threads N            worker threads (default: number of cores)
   --max-body-bytes N     largest request body accepted (default 268435456); larger gets 413
   --log-level LEVEL      debug, info (default), warn or error
@@ -176,8 +185,7 @@ int Serve(int argc, char** argv) {
   if (!v.contains("policy")) UsageError("serve needs --policy FILE");
   const int sources = v.contains("snapshot") + v.contains("kubeconfig") + v.contains("in-cluster");
   if (sources != 1) UsageError("serve needs exactly one of --snapshot, --kubeconfig, --in-cluster");
-  for (const char* unsupported :
-       {"kubeconfig", "in-cluster", "grpc-listen", "tls-cert", "tls-key", "client-ca"}) {
+  for (const char* unsupported : {"tls-cert", "tls-key", "client-ca"}) {
     if (v.contains(unsupported))
       UsageError(std::string("flag --") + unsupported + " is not supported by this build yet");
   }
@@ -201,37 +209,122 @@ int Serve(int argc, char** argv) {
                 {{"error", std::string(policy.status().message())}});
     return 1;
   }
-  auto snapshot = state::LoadSnapshotFile(v["snapshot"]);
-  if (!snapshot.ok()) {
-    server::Log(server::LogLevel::kError, "invalid snapshot",
-                {{"error", std::string(snapshot.status().message())}});
-    return 1;
+  // Cluster state: a snapshot file, or list + watch from the API server.
+  std::shared_ptr<const Snapshot> initial = SnapshotBuilder().Build();
+  std::optional<state::KubeConfig> kube_config;
+  if (v.contains("snapshot")) {
+    auto snapshot = state::LoadSnapshotFile(v["snapshot"]);
+    if (!snapshot.ok()) {
+      server::Log(server::LogLevel::kError, "invalid snapshot",
+                  {{"error", std::string(snapshot.status().message())}});
+      return 1;
+    }
+    initial = *snapshot;
+    server::Log(server::LogLevel::kInfo, "cluster snapshot loaded",
+                {{"nodes", static_cast<int64_t>(initial->nodes().size())},
+                 {"pods", static_cast<int64_t>(initial->pod_count())}});
+  } else {
+    auto config = v.contains("in-cluster") ? state::LoadInClusterConfig()
+                                           : state::LoadKubeconfig(v["kubeconfig"]);
+    if (!config.ok()) {
+      server::Log(server::LogLevel::kError, "invalid cluster configuration",
+                  {{"error", std::string(config.status().message())}});
+      return 1;
+    }
+    kube_config = std::move(*config);
   }
-  server::Log(server::LogLevel::kInfo, "cluster snapshot loaded",
-              {{"nodes", static_cast<int64_t>((*snapshot)->nodes().size())},
-               {"pods", static_cast<int64_t>((*snapshot)->pod_count())}});
 
   std::chrono::seconds assume_ttl(600);
   if (auto it = v.find("assume-ttl"); it != v.end()) {
     assume_ttl =
         std::chrono::seconds(it->second == "0" ? 0 : ParsePositive("assume-ttl", it->second));
   }
-  state::ClusterState cluster(*snapshot, assume_ttl);
+  state::ClusterState cluster(initial, assume_ttl);
   Published<framework::Policy> policies(*policy);
   server::ExtenderOptions extender_options;
   if (auto it = v.find("scheduler-name"); it != v.end())
     extender_options.scheduler_name = it->second;
+  // Metrics (interfaces.md §7): request counts and latency from the HTTP server, plugin timings
+  // and nodes evaluated from the runner, policy generation from the watcher.
+  server::Metrics metrics;
+  metrics.SetPolicyGeneration((*policy)->generation);
+  const auto publish_cache_sizes = [&metrics, &cluster] {
+    const auto current = cluster.Current();
+    metrics.SetCacheSizes(static_cast<int64_t>(current->nodes().size()),
+                          static_cast<int64_t>(current->pod_count()));
+  };
+  publish_cache_sizes();
+  const framework::PluginTimer plugin_timer = [&metrics](std::string_view plugin,
+                                                         std::chrono::nanoseconds took) {
+    metrics.ObservePlugin(plugin, took);
+  };
+  extender_options.plugin_timer = &plugin_timer;
+  extender_options.on_nodes_evaluated = [&metrics](int64_t n) { metrics.AddNodesEvaluated(n); };
+  options.observer = [&metrics](std::string_view path, int status, std::chrono::nanoseconds took) {
+    metrics.ObserveRequest(path, status, took);
+  };
+  std::unique_ptr<state::LiveCluster> live;
+  if (kube_config) {
+    state::LiveOptions live_options;
+    live_options.config = *kube_config;
+    for (const auto& scorer : (*policy)->scorers) {
+      live_options.watch_workloads |= scorer.plugin->Name() == "SelectorSpreadPriority";
+    }
+    live_options.on_watch_restart = [&metrics] { metrics.IncWatchRestarts(); };
+    live_options.on_cache_sizes = [&metrics](int64_t nodes, int64_t pods) {
+      metrics.SetCacheSizes(nodes, pods);
+    };
+    live_options.log = [](std::string_view level, std::string_view message) {
+      server::LogLevel parsed = server::LogLevel::kInfo;
+      server::ParseLogLevel(level, parsed);
+      server::Log(parsed, message);
+    };
+    auto started = state::StartLiveCluster(std::move(live_options), cluster);
+    if (!started.ok()) {
+      server::Log(server::LogLevel::kError, "cannot reach the API server",
+                  {{"error", std::string(started.status().message())}});
+      return 1;
+    }
+    live = std::move(*started);
+    extender_options.not_ready_reason = [&live] { return live->NotReadyReason(); };
+    extender_options.binder = [&live](const Pod& pod, const std::string& node) {
+      Labels annotations;
+      if (auto it = pod.annotations.find(kGpuIndexAnnotation); it != pod.annotations.end()) {
+        annotations.emplace(it->first, it->second);
+      }
+      return live->Bind(pod, node, annotations);
+    };
+  }
   server::ExtenderService service(cluster, policies, extender_options);
 
-  // Block the stop signals before any thread starts, then wait for one here.
+  // The policy file is watched (ConfigMap ..data swaps included) and reloaded on SIGHUP; a bad
+  // version is logged and counted, the last good one stays.
+  server::PolicyWatcher watcher({.path = v["policy"]}, policies, framework::Registry::Default(),
+                                [&metrics](bool ok, int64_t generation, const std::string&) {
+                                  if (ok) {
+                                    metrics.SetPolicyGeneration(generation);
+                                  } else {
+                                    metrics.IncPolicyReloadErrors();
+                                  }
+                                });
+
+  // Block the stop and reload signals before any thread starts, then wait for them here.
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  watcher.Start();
 
   server::HttpServer http(options);
   service.Register(http);
+  http.Route("GET", "/metrics", [&metrics](const server::HttpRequest&) {
+    server::HttpResponse r;
+    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    r.body = metrics.Render();
+    return r;
+  });
   auto port = http.Start();
   if (!port.ok()) {
     server::Log(server::LogLevel::kError, "cannot listen",
@@ -242,6 +335,32 @@ int Serve(int argc, char** argv) {
   server::Log(server::LogLevel::kInfo, "serving",
               {{"listen", options.host + ":" + std::to_string(*port)}});
   std::cout << "nbsched ready on http://" << shown_host << ":" << *port << std::endl;
+
+  // gRPC beside HTTP: same cluster state, policy and options, so the same answers.
+  std::unique_ptr<server::GrpcService> grpc_service;
+  std::unique_ptr<server::GrpcServer> grpc_server;
+  if (auto it = v.find("grpc-listen"); it != v.end()) {
+    std::string grpc_host;
+    uint16_t grpc_port = 0;
+    if (!SplitHostPort(it->second, grpc_host, grpc_port)) {
+      http.Stop(std::chrono::seconds(0));
+      UsageError("flag --grpc-listen needs HOST:PORT (got \"" + it->second + "\")");
+    }
+    grpc_service = std::make_unique<server::GrpcService>(cluster, policies, extender_options);
+    grpc_server = std::make_unique<server::GrpcServer>(
+        *grpc_service, server::GrpcServerOptions{.address = it->second, .tls = std::nullopt});
+    auto bound = grpc_server->Start();
+    if (!bound.ok()) {
+      server::Log(server::LogLevel::kError, "cannot listen",
+                  {{"error", std::string(bound.status().message())}});
+      http.Stop(std::chrono::seconds(0));
+      return 1;
+    }
+    const std::string grpc_shown = grpc_host == "0.0.0.0" ? "127.0.0.1" : grpc_host;
+    server::Log(server::LogLevel::kInfo, "serving gRPC",
+                {{"listen", grpc_host + ":" + std::to_string(*bound)}});
+    std::cout << "nbsched gRPC ready on " << grpc_shown << ":" << *bound << std::endl;
+  }
 
   // Assumed pods that nothing confirmed expire (snapshot mode has no watch to confirm them).
   std::mutex janitor_mu;
@@ -254,11 +373,20 @@ int Serve(int argc, char** argv) {
         server::Log(server::LogLevel::kInfo, "assumed pods expired",
                     {{"count", static_cast<int64_t>(n)}});
       }
+      if (!live) publish_cache_sizes();
     }
   });
 
   int received = 0;
-  sigwait(&signals, &received);
+  for (;;) {
+    sigwait(&signals, &received);
+    if (received != SIGHUP) break;
+    if (const absl::Status reloaded = watcher.ReloadNow(); !reloaded.ok()) {
+      server::Log(server::LogLevel::kWarn, "SIGHUP: policy not reloaded",
+                  {{"error", std::string(reloaded.message())}});
+    }
+  }
+  watcher.Stop();
   {
     std::lock_guard<std::mutex> lock(janitor_mu);
     stopping = true;
@@ -267,7 +395,9 @@ int Serve(int argc, char** argv) {
   janitor.join();
   server::Log(server::LogLevel::kInfo, "shutting down",
               {{"signal", static_cast<int64_t>(received)}});
+  if (grpc_server) grpc_server->Stop(std::chrono::seconds(10));
   http.Stop(std::chrono::seconds(10));
+  if (live) live->Stop();
   return 0;
 }
 

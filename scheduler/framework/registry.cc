@@ -17,6 +17,7 @@
 #include "predicates/pod_tolerates_node_taints.h"
 #include "priorities/balanced_resource_allocation.h"
 #include "priorities/gpu_aware_priority.h"
+#include "priorities/gpu_fragmentation_priority.h"
 #include "priorities/least_requested_priority.h"
 #include "priorities/most_requested_priority.h"
 #include "priorities/node_affinity_priority.h"
@@ -86,6 +87,7 @@ Registry MakeDefault() {
   AddScore<NodeAffinityPriority>(r);
   AddScore<TaintTolerationPriority>(r);
   AddScoreWithArgs<GPUAwarePriority>(r);
+  AddScoreWithArgs<GPUFragmentationPriority>(r);
   return r;
 }
 

@@ -76,6 +76,13 @@ class ScorePlugin : public Plugin {
   /// Maps the raw scores of all feasible nodes to 0..100 in place. Default: as is.
   virtual void NormalizeScore(const CycleState& /*state*/, const Pod& /*pod*/,
                               std::span<NodeScore> /*scores*/) const {}
+  /// Optional: the GPU index(es) this plugin's score assumed for `pod` on `node` (e.g. the FGD
+  /// score's GPU), so that bind and the simulator assign the GPU that was scored. Empty: no
+  /// preference (the default rule of GpuSlots::Choose applies). Called after PreScore.
+  virtual std::vector<int> PreferredGpus(const CycleState& /*state*/, const Pod& /*pod*/,
+                                         const NodeInfo& /*node*/) const {
+    return {};
+  }
 };
 
 /// Upstream helper.DefaultNormalizeScore: scale to 0..max_priority by the largest value; with

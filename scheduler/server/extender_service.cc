@@ -24,20 +24,7 @@ HttpResponse BadRequest(const absl::Status& status) {
   return Json(400, codec::EncodeError(std::string(status.message())));
 }
 
-// A pod of another scheduler (shared kube-scheduler process): keep every node, judge nothing.
-framework::Decision PassThrough(const framework::Candidates& candidates) {
-  framework::Decision d;
-  d.nodes.resize(candidates.nodes.size());
-  for (size_t i = 0; i < candidates.nodes.size(); ++i) d.nodes[i].node = candidates.nodes[i];
-  return d;
-}
-
-struct Evaluated {
-  std::shared_ptr<const framework::Policy> policy;
-  std::shared_ptr<const Snapshot> snapshot;
-  framework::Candidates candidates;
-  framework::Decision decision;
-};
+using Evaluated = CoreResult;
 
 void LogRequest(std::string_view verb, const Pod& pod, size_t in, size_t out,
                 Clock::time_point start) {
@@ -99,35 +86,23 @@ void ExtenderService::Register(HttpServer& server) {
 
 namespace {
 
-// Decodes the ExtenderArgs body and runs the framework; a 400 response on bad input.
-std::variant<Evaluated, HttpResponse> Evaluate(const HttpRequest& request,
-                                               std::shared_ptr<const framework::Policy> policy,
-                                               std::shared_ptr<const Snapshot> snapshot,
-                                               const ExtenderOptions& options, SeenPods& seen,
-                                               codec::ExtenderArgs& args, bool score) {
+// Decodes the ExtenderArgs body and runs the shared core; a 400 response on bad input.
+std::variant<Evaluated, HttpResponse> DecodeAndEvaluate(Verb verb, const HttpRequest& request,
+                                                        Inputs inputs,
+                                                        const ExtenderOptions& options,
+                                                        SeenPods& seen, codec::ExtenderArgs& args) {
   auto decoded = codec::DecodeExtenderArgs(request.body);
   if (!decoded.ok()) return BadRequest(decoded.status());
   args = std::move(*decoded);
   seen.Remember(args.pod);
-  Evaluated e;
-  e.policy = std::move(policy);
-  e.snapshot = std::move(snapshot);
   if (args.cache_capable()) {
-    e.candidates = framework::ResolveNames(*e.snapshot, *args.node_names);
-  } else {
-    std::vector<std::shared_ptr<const Node>> nodes;
-    nodes.reserve(args.nodes->size());
-    for (const codec::NodeItem& item : *args.nodes) nodes.push_back(item.node);
-    e.candidates = framework::OverlayNodes(*e.snapshot, nodes);
+    return server::Evaluate(verb, std::move(inputs), args.pod, *args.node_names, options);
   }
-  if (!options.scheduler_name.empty() && args.pod->scheduler_name != options.scheduler_name) {
-    e.decision = PassThrough(e.candidates);
-    return e;
-  }
-  framework::ScheduleOptions run;
-  run.score = score;
-  e.decision = framework::Schedule(*e.policy, *e.snapshot, *args.pod, e.candidates, run);
-  return e;
+  std::vector<std::shared_ptr<const Node>> nodes;
+  nodes.reserve(args.nodes->size());
+  for (const codec::NodeItem& item : *args.nodes) nodes.push_back(item.node);
+  return server::Evaluate(verb, std::move(inputs), args.pod,
+                          std::span<const std::shared_ptr<const Node>>(nodes), options);
 }
 
 }  // namespace
@@ -135,10 +110,8 @@ std::variant<Evaluated, HttpResponse> Evaluate(const HttpRequest& request,
 HttpResponse ExtenderService::Filter(const HttpRequest& request) const {
   const auto start = Clock::now();
   codec::ExtenderArgs args;
-  auto policy = policies_.Current();
-  const bool best = policy->selection == framework::Selection::kBestInFilter;
-  auto result =
-      Evaluate(request, std::move(policy), cluster_.Current(), options_, seen_, args, best);
+  auto result = DecodeAndEvaluate(Verb::kFilter, request, {policies_.Current(), cluster_.Current()},
+                                  options_, seen_, args);
   if (auto* response = std::get_if<HttpResponse>(&result)) return *response;
   const Evaluated& e = std::get<Evaluated>(result);
   size_t kept = 0;
@@ -150,8 +123,8 @@ HttpResponse ExtenderService::Filter(const HttpRequest& request) const {
 HttpResponse ExtenderService::Prioritize(const HttpRequest& request) const {
   const auto start = Clock::now();
   codec::ExtenderArgs args;
-  auto result =
-      Evaluate(request, policies_.Current(), cluster_.Current(), options_, seen_, args, true);
+  auto result = DecodeAndEvaluate(Verb::kPrioritize, request,
+                                  {policies_.Current(), cluster_.Current()}, options_, seen_, args);
   if (auto* response = std::get_if<HttpResponse>(&result)) return *response;
   const Evaluated& e = std::get<Evaluated>(result);
   LogRequest("prioritize", *args.pod, e.decision.nodes.size(), e.decision.nodes.size(), start);
@@ -161,8 +134,8 @@ HttpResponse ExtenderService::Prioritize(const HttpRequest& request) const {
 HttpResponse ExtenderService::Explain(const HttpRequest& request) const {
   const auto start = Clock::now();
   codec::ExtenderArgs args;
-  auto result =
-      Evaluate(request, policies_.Current(), cluster_.Current(), options_, seen_, args, true);
+  auto result = DecodeAndEvaluate(Verb::kExplain, request,
+                                  {policies_.Current(), cluster_.Current()}, options_, seen_, args);
   if (auto* response = std::get_if<HttpResponse>(&result)) return *response;
   const Evaluated& e = std::get<Evaluated>(result);
   LogRequest("explain", *args.pod, e.decision.nodes.size(), e.decision.nodes.size(), start);
@@ -183,8 +156,18 @@ HttpResponse ExtenderService::Bind(const HttpRequest& request) const {
   auto fits = [&policy](const Snapshot& snapshot, const Pod& p, const NodeInfo& node) {
     return framework::FitsWithout(*policy, snapshot, p, node, {});
   };
-  const absl::Status assumed = cluster_.Assume(*pod, args->node, fits);
-  if (!assumed.ok()) return Json(200, codec::EncodeError(std::string(assumed.message())));
+  auto assumed = cluster_.Assume(*pod, args->node, fits);
+  if (!assumed.ok()) return Json(200, codec::EncodeError(std::string(assumed.status().message())));
+  if (options_.binder) {
+    // Live mode: the pod counts at once; the watch confirms it, a failed Binding forgets it.
+    const absl::Status bound = options_.binder(**assumed, args->node);
+    if (!bound.ok()) {
+      cluster_.Forget((*assumed)->uid.empty() ? (*assumed)->Key() : (*assumed)->uid);
+      Log(LogLevel::kWarn, "bind failed",
+          {{"pod", pod->Key()}, {"node", args->node}, {"error", std::string(bound.message())}});
+      return Json(200, codec::EncodeError(std::string(bound.message())));
+    }
+  }
   Log(LogLevel::kInfo, "bound",
       {{"verb", std::string("bind")}, {"pod", pod->Key()}, {"node", args->node}});
   return Json(200, codec::EncodeError(""));
@@ -220,6 +203,12 @@ HttpResponse ExtenderService::Healthz(const HttpRequest&) const {
 HttpResponse ExtenderService::Readyz(const HttpRequest&) const {
   HttpResponse r;
   r.content_type = "text/plain";
+  const std::string reason = options_.not_ready_reason ? options_.not_ready_reason() : "";
+  if (!reason.empty()) {
+    r.status = 503;
+    r.body = "not ready: " + reason;
+    return r;
+  }
   r.body = "ok";
   return r;
 }

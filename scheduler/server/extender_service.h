@@ -2,7 +2,8 @@
 
 /// The extender endpoints (interfaces.md §4) on top of the generic HttpServer: decode with the
 /// codec, read the current policy and snapshot once, run the framework, encode. Thread-safe:
-/// handlers share only published immutable state.
+/// handlers share only published immutable state. The scheduling itself is scheduling_core's,
+/// shared with the gRPC service.
 
 #include <deque>
 #include <memory>
@@ -13,16 +14,10 @@
 #include "scheduler/framework/policy.h"
 #include "scheduler/model/published.h"
 #include "scheduler/server/http_server.h"
+#include "scheduler/server/scheduling_core.h"
 #include "scheduler/state/cluster_state.h"
 
 namespace nbsched::server {
-
-struct ExtenderOptions {
-  /// Only pods with this spec.schedulerName are judged; others pass through. Empty: all.
-  std::string scheduler_name;
-  /// How many pods seen by /filter, /prioritize and /explain are remembered for /bind.
-  size_t seen_pods_capacity = 20000;
-};
 
 /// Pods seen in filter/prioritize requests, by UID and by namespace/name, so that /bind (which
 /// carries only names) can account the pod's requests. Bounded: oldest forgotten first.

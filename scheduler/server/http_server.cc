@@ -325,11 +325,13 @@ class Session : public std::enable_shared_from_this<Session> {
       req.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
     }
     req.body = std::move(msg.body());
+    const auto started = Clock::now();
     HttpResponse res = server_.Dispatch(req);
     if (res.status < 200 || res.status > 999) {  // Beast throws on > 999; 1xx would break framing
       res = ErrorResponse(500,
                           "internal error: handler returned status " + std::to_string(res.status));
     }
+    if (opts().observer) opts().observer(req.path, res.status, Clock::now() - started);
     // Read after the handler: a Stop() that began meanwhile must end this connection.
     const bool keep_alive = msg.keep_alive() && !server_.stopping.load();
     Write(std::move(res), msg.version(), keep_alive);
@@ -337,6 +339,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void ReplyAndClose(int status, std::string_view message, unsigned version) {
     parser_.reset();
+    if (opts().observer) opts().observer("", status, std::chrono::nanoseconds(0));
     Write(ErrorResponse(status, message), version, /*keep_alive=*/false);
   }
 

@@ -66,6 +66,10 @@ struct ServerOptions {
   std::chrono::milliseconds idle_timeout{60000};   // keep-alive wait for the next request
   std::chrono::milliseconds write_timeout{60000};  // one whole reply
   size_t max_connections = 4096;
+  /// Called after every reply is decided (path, status, time spent handling it; for requests
+  /// rejected before routing, e.g. 413, the path is empty). Must be thread-safe and cheap.
+  std::function<void(std::string_view path, int status, std::chrono::nanoseconds handling)>
+      observer;
 };
 
 class HttpServer {

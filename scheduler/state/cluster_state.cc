@@ -6,6 +6,7 @@
 
 #include "absl/status/status.h"
 #include "scheduler/codec/k8s_json.h"
+#include "scheduler/model/gpu.h"
 
 namespace nbsched::state {
 
@@ -58,8 +59,9 @@ void ClusterState::PublishBase(std::shared_ptr<const Snapshot> base) {
   snapshot_.Publish(Rebuild());
 }
 
-absl::Status ClusterState::Assume(const Pod& pod, const std::string& node_name,
-                                  const FitCheck& fits) {
+absl::StatusOr<std::shared_ptr<const Pod>> ClusterState::Assume(const Pod& pod,
+                                                                const std::string& node_name,
+                                                                const FitCheck& fits) {
   std::lock_guard<std::mutex> lock(mu_);
   const auto current = snapshot_.Current();
   const auto node = current->FindShared(node_name);
@@ -84,11 +86,20 @@ absl::Status ClusterState::Assume(const Pod& pod, const std::string& node_name,
   }
   auto bound = std::make_shared<Pod>(pod);
   bound->node_name = node_name;
+  // Record the GPUs it gets (interfaces.md §9), so a sharing device plugin and the next restart
+  // see the same assignment.
+  const GpuDemand demand = PodGpuDemand(*bound);
+  if (!demand.none() && node->gpus().gpu_count() > 0 &&
+      !bound->annotations.contains(kGpuIndexAnnotation)) {
+    const std::vector<int> gpus =
+        choose_gpus_ ? choose_gpus_(*current, *bound, *node) : node->gpus().Choose(demand);
+    if (!gpus.empty()) bound->annotations[std::string(kGpuIndexAnnotation)] = FormatGpuIndex(gpus);
+  }
   if (bound->phase.empty() || bound->phase == "Pending") bound->phase = "Running";
   const std::string key = bound->uid.empty() ? bound->Key() : bound->uid;
   assumed_[key] = {bound, Clock::now()};
-  snapshot_.Publish(current->WithNodeInfo(node->WithPod(std::move(bound))));
-  return absl::OkStatus();
+  snapshot_.Publish(current->WithNodeInfo(node->WithPod(bound)));
+  return std::shared_ptr<const Pod>(std::move(bound));
 }
 
 bool ClusterState::Forget(const std::string& uid) {

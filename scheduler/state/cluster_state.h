@@ -44,8 +44,16 @@ class ClusterState {
   /// Records `pod` as running on `node_name` (sets its nodeName). Fails, changing nothing, with
   /// NotFound when the node is unknown, AlreadyExists when that UID is already assumed or bound,
   /// or FailedPrecondition (message naming the reasons) when `fits` says it no longer fits.
-  [[nodiscard]] absl::Status Assume(const Pod& pod, const std::string& node_name,
-                                    const FitCheck& fits);
+  /// Returns the pod as assumed (nodeName and nbsched.io/gpu-index set).
+  [[nodiscard]] absl::StatusOr<std::shared_ptr<const Pod>> Assume(const Pod& pod,
+                                                                  const std::string& node_name,
+                                                                  const FitCheck& fits);
+
+  /// Picks the GPUs of a pod bound to a node (e.g. the FGD score's choice). Unset: the default
+  /// rule of GpuSlots::Choose. Set before serving.
+  using GpuChooser = std::function<std::vector<int>(const Snapshot& snapshot, const Pod& pod,
+                                                    const NodeInfo& node)>;
+  void SetGpuChooser(GpuChooser chooser) { choose_gpus_ = std::move(chooser); }
 
   /// Drops an assumed pod (binding failed). Returns whether it was assumed.
   bool Forget(const std::string& uid);
@@ -67,6 +75,7 @@ class ClusterState {
   std::shared_ptr<const Snapshot> base_;
   std::map<std::string, Assumed> assumed_;  // by UID
   Published<Snapshot> snapshot_;
+  GpuChooser choose_gpus_;
 };
 
 }  // namespace nbsched::state

@@ -182,8 +182,9 @@ TEST_CASE("Bad input gets 400 naming the problem and changes nothing", "[e2e][se
 }
 
 TEST_CASE("Pods of another scheduler pass through untouched", "[e2e][service]") {
-  Fixture f(ReadFile("examples/policy.yaml"),
-            ExtenderOptions{.scheduler_name = "some-other-scheduler"});
+  ExtenderOptions options;
+  options.scheduler_name = "some-other-scheduler";
+  Fixture f(ReadFile("examples/policy.yaml"), options);
   const HttpResponse r = f.Post(&ExtenderService::Filter, Args(NotebookPod(), kAll).dump());
   const json reply = json::parse(r.body);
   CHECK(reply["NodeNames"] == json(kAll));
@@ -234,7 +235,32 @@ TEST_CASE("Bind assumes the pod: the next requests see its GPUs used", "[e2e][se
   const json frank = GpuPod("frank", 3);
   CHECK(FilterGpu1(f, erin) == "fits");
   CHECK(FilterGpu1(f, frank) == "fits");  // 3 of 4 free
+  // Before: a 1-GPU pod on gpu-1 scores GPUAware (1 + 1) * 100 / 4 = 50.
+  const json gina = GpuPod("gina", 1);
+  const auto prioritize = [&] {
+    return json::parse(
+        f.Post(&ExtenderService::Prioritize, Args(gina, {"gpu-1"}).dump()).body)[0]["Score"];
+  };
+  const auto gpu_aware = [&] {
+    return json::parse(f.Post(&ExtenderService::Explain, Args(gina, {"gpu-1"}).dump())
+                           .body)["nodes"][0]["scores"]["GPUAwarePriority"];
+  };
+  CHECK(gpu_aware() == 50);
+  const auto weighted = [&] {
+    return json::parse(f.Post(&ExtenderService::Explain, Args(gina, {"gpu-1"}).dump())
+                           .body)["nodes"][0]["weighted"];
+  };
+  // gina (2 CPU / 8Gi / 1 GPU) on gpu-1 (16 / 64Gi; carol 2 / 8Gi): LeastRequested
+  // (12000·100/16000 = 75, 48·100/64 = 75) 75, Balanced 100, SelectorSpread 100, GPUAware 2 × 50:
+  // S = 375, prioritize (3750 + 250) / 500 = 8.
+  CHECK(weighted() == 375);
+  CHECK(prioritize() == 8);
   CHECK(BindError(f, BindArgs("erin", "gpu-1")).empty());
+  CHECK(gpu_aware() == 75);
+  // After erin (2 / 8Gi / 1 GPU): LeastRequested 62, Balanced 100, SelectorSpread 100, GPUAware
+  // 2 × 75: S = 412; the 0..10 score stays (4120 + 250) / 500 = 8.
+  CHECK(weighted() == 412);
+  CHECK(prioritize() == 8);
 
   // Now 2 free: a 3-GPU notebook no longer fits; GPUAware sees (2 + 1) * 100 / 4 = 75.
   CHECK(FilterGpu1(f, frank) == "Insufficient nvidia.com/gpu");
@@ -243,6 +269,12 @@ TEST_CASE("Bind assumes the pod: the next requests see its GPUs used", "[e2e][se
   CHECK(explain["nodes"][0]["assumedPods"] == json{"jhub/erin"});
   CHECK(explain["nodes"][0]["scores"]["GPUAwarePriority"] == 75);
   CHECK(f.cluster.assumed_count() == 1);
+  // The chosen GPU is recorded on the pod: carol (no annotation) counts on GPU 0, erin gets 1.
+  std::string gpu_index;
+  for (const auto& p : f.cluster.Current()->Find("gpu-1")->pods()) {
+    if (p->name == "erin") gpu_index = p->annotations.at("nbsched.io/gpu-index");
+  }
+  CHECK(gpu_index == "1");
 }
 
 TEST_CASE("Bind conflicts answer with an Error and change nothing", "[e2e][service][bind]") {

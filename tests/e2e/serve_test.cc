@@ -3,6 +3,8 @@
 // it with a deadline (no sleeps) and stops the server with SIGTERM.
 
 #include <catch2/catch.hpp>
+#include <csignal>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -85,6 +87,78 @@ TEST_CASE("nbsched serve answers filter and prioritize for the example notebook"
   CHECK(client.Post("/filter", args.dump()).status == 200);  // still serving
 
   CHECK(server.Terminate() == 0);  // graceful stop on SIGTERM
+}
+
+// Reads a metric's value from the text format ("name{labels} value"), or -1 when absent.
+double MetricValue(const std::string& text, const std::string& series) {
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind(series + " ", 0) == 0) return std::stod(line.substr(series.size() + 1));
+  }
+  return -1;
+}
+
+// Polls /metrics (each poll a real request) until `series` reaches at least `want`, or the
+// deadline.
+double WaitForMetric(HttpClient& client, const std::string& series, double want) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  double value = -1;
+  while (std::chrono::steady_clock::now() < deadline) {
+    value = MetricValue(client.Get("/metrics").body, series);
+    if (value >= want) break;
+  }
+  return value;
+}
+
+TEST_CASE("nbsched serve exports metrics and reloads the policy on SIGHUP", "[e2e]") {
+  const std::string dir = "build-e2e-reload";
+  std::filesystem::create_directories(dir);
+  const std::string policy = dir + "/policy.yaml";
+  const auto write = [&policy](const std::string& text) {
+    std::ofstream f(policy + ".tmp");
+    f << text;
+    f.close();
+    std::filesystem::rename(policy + ".tmp", policy);
+  };
+  write("priorities:\n  - {name: LeastRequestedPriority, weight: 1}\n");
+  Subprocess server({NBSCHED_BINARY, "serve", "--listen", "127.0.0.1:0", "--snapshot",
+                     "examples/cluster.json", "--policy", policy, "--threads", "2"});
+  const uint16_t port = StartServer(server);
+  HttpClient client(port);
+
+  const json args = {{"Pod", json::parse(ReadFile("examples/notebook-pod.json"))},
+                     {"NodeNames", {"worker-1", "gpu-1"}}};
+  REQUIRE(client.Post("/filter", args.dump()).status == 200);
+  const auto metrics = client.Get("/metrics");
+  CHECK(metrics.status == 200);
+  CHECK_THAT(metrics.Header("Content-Type"), Catch::StartsWith("text/plain; version=0.0.4"));
+  CHECK(MetricValue(metrics.body, "nbsched_requests_total{code=\"200\",verb=\"filter\"}") == 1);
+  CHECK(MetricValue(metrics.body, "nbsched_nodes_evaluated_total") == 2);
+  CHECK(MetricValue(metrics.body, "nbsched_policy_generation") == 1);
+  CHECK(MetricValue(metrics.body, "nbsched_cache_nodes") == 4);
+  for (const char* name :
+       {"nbsched_request_duration_seconds_bucket", "nbsched_plugin_duration_seconds_bucket",
+        "nbsched_policy_reload_errors_total", "nbsched_cache_pods",
+        "nbsched_watch_restarts_total"}) {
+    CHECK_THAT(metrics.body, Catch::Contains(name));
+  }
+
+  // A new version: the file watch (or SIGHUP) puts generation 2 in force.
+  write("priorities:\n  - {name: MostRequestedPriority, weight: 3}\n");
+  server.Signal(SIGHUP);
+  CHECK(WaitForMetric(client, "nbsched_policy_generation", 2) == 2);
+  const json explain = json::parse(client.Post("/explain", args.dump()).body);
+  CHECK(explain["policyGeneration"] == 2);
+  CHECK(explain["nodes"][0]["scores"].contains("MostRequestedPriority"));
+
+  // A broken version is counted and the last good one stays in force.
+  write("priorities:\n  - {name: MostRequestedPriority, weight: -3}\n");
+  server.Signal(SIGHUP);
+  CHECK(WaitForMetric(client, "nbsched_policy_reload_errors_total", 1) >= 1);
+  CHECK(json::parse(client.Post("/explain", args.dump()).body)["policyGeneration"] == 2);
+  CHECK(client.Get("/readyz").status == 200);
+  CHECK(server.Terminate() == 0);
+  std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("nbsched check-policy validates and normalises", "[e2e]") {

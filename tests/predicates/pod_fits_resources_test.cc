@@ -142,7 +142,10 @@ TEST_CASE("PodFitsResources checks GPUs one by one", "[predicates][pod_fits_reso
   using testing::MakePod;
   const PodFitsResources plugin;
   // One GPU shared as 1000 milli; a 600 share already sits on it.
-  const NodeInfo one_gpu = MakeNode("g1").Alloc("8", "32Gi").Gpus(1).Res("nbsched.io/gpu-milli", "1000")
+  const NodeInfo one_gpu = MakeNode("g1")
+                               .Alloc("8", "32Gi")
+                               .Gpus(1)
+                               .Res("nbsched.io/gpu-milli", "1000")
                                .Info({MakePod().Res("nbsched.io/gpu-milli", "600").Obj()});
   CHECK(plugin.Filter(CycleState(), MakePod().Res("nbsched.io/gpu-milli", "400").Obj(), one_gpu) ==
         Status::Success());
@@ -150,7 +153,10 @@ TEST_CASE("PodFitsResources checks GPUs one by one", "[predicates][pod_fits_reso
   CHECK(plugin.Filter(CycleState(), MakePod().Res("nbsched.io/gpu-milli", "600").Obj(), one_gpu) ==
         Status::Unschedulable({"Insufficient nbsched.io/gpu-milli"}));
   // Two GPUs with 300 + 300 free: the total (600) fits, no single GPU does.
-  const NodeInfo two = MakeNode("g2").Alloc("8", "32Gi").Gpus(2).Res("nbsched.io/gpu-milli", "2000")
+  const NodeInfo two = MakeNode("g2")
+                           .Alloc("8", "32Gi")
+                           .Gpus(2)
+                           .Res("nbsched.io/gpu-milli", "2000")
                            .Info({MakePod().Res("nbsched.io/gpu-milli", "700").Obj(),
                                   MakePod().Res("nbsched.io/gpu-milli", "700").Obj()});
   CHECK(plugin.Filter(CycleState(), MakePod().Res("nbsched.io/gpu-milli", "500").Obj(), two) ==

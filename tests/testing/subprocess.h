@@ -49,6 +49,9 @@ class Subprocess {
   }
 
   bool started() const { return pid_ > 0; }
+  void Signal(int sig) {
+    if (pid_ > 0) kill(pid_, sig);
+  }
 
   /// Next stdout line (without '\n'), or nullopt on EOF or when the deadline passes.
   std::optional<std::string> ReadLine(std::chrono::milliseconds timeout) {

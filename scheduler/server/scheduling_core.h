@@ -1,0 +1,88 @@
+#pragma once
+
+/// The part of a scheduling request that HTTP (extender_service) and gRPC (grpc_service) share,
+/// so that both give identical answers by construction: resolve the candidate nodes against one
+/// snapshot, pass pods of another scheduler through, run the framework. Pure functions of their
+/// inputs; thread-safe.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "scheduler/framework/decision.h"
+#include "scheduler/framework/policy.h"
+#include "scheduler/framework/runner.h"
+#include "scheduler/model/node.h"
+#include "scheduler/model/pod.h"
+#include "scheduler/model/snapshot.h"
+
+namespace nbsched::server {
+
+struct ExtenderOptions {
+  /// Only pods with this spec.schedulerName are judged; others pass through. Empty: all.
+  std::string scheduler_name;
+  /// How many pods seen by /filter, /prioritize and /explain are remembered for /bind.
+  size_t seen_pods_capacity = 20000;
+  /// Per-plugin timings (metrics); may be null. Must outlive the service.
+  const framework::PluginTimer* plugin_timer = nullptr;
+  /// Called with the number of candidate nodes judged per request (metrics); may be empty.
+  std::function<void(int64_t)> on_nodes_evaluated;
+  /// Why the server is not ready yet (empty: ready). Unset: always ready (snapshot mode).
+  std::function<std::string()> not_ready_reason;
+  /// Live mode: creates the Binding through the API server for a pod just assumed on a node
+  /// (its annotations carry nbsched.io/gpu-index). Unset: /bind only assumes (snapshot mode).
+  std::function<absl::Status(const Pod& assumed, const std::string& node)> binder;
+};
+
+enum class Verb { kFilter, kPrioritize, kExplain };
+
+/// The policy and cluster state a request is judged against, read once per request (or once per
+/// ScoreMany stream).
+struct Inputs {
+  std::shared_ptr<const framework::Policy> policy;
+  std::shared_ptr<const Snapshot> snapshot;
+};
+
+/// One evaluated request. Owns everything the decision points into.
+struct CoreResult {
+  Inputs inputs;
+  std::shared_ptr<const Pod> pod;
+  framework::Candidates candidates;
+  framework::Decision decision;
+};
+
+/// Scores are computed for prioritize and explain, and for filter only when the policy's
+/// selection is best-in-filter.
+bool NeedsScores(Verb verb, const framework::Policy& policy);
+
+/// Candidates by name (cache-capable), from the request's Node objects (overlay), or every node
+/// of the snapshot.
+CoreResult Evaluate(Verb verb, Inputs inputs, std::shared_ptr<const Pod> pod,
+                    std::span<const std::string> node_names, const ExtenderOptions& options);
+CoreResult Evaluate(Verb verb, Inputs inputs, std::shared_ptr<const Pod> pod,
+                    std::span<const std::shared_ptr<const Node>> nodes,
+                    const ExtenderOptions& options);
+CoreResult EvaluateAllNodes(Verb verb, Inputs inputs, std::shared_ptr<const Pod> pod,
+                            const ExtenderOptions& options);
+
+/// The ExtenderFilterResult split of a decision (extender_codec's EncodeFilterResult rules): kept
+/// nodes are the best node alone under best-in-filter, else every feasible node; every rejected
+/// node is in `failed` (reasons joined with ", "), the UnschedulableAndUnresolvable ones also in
+/// `unresolvable`; a name appears once, first occurrence wins.
+struct FilterSplit {
+  std::vector<std::string> kept;
+  std::vector<std::pair<std::string, std::string>> failed;
+  std::vector<std::pair<std::string, std::string>> unresolvable;
+};
+FilterSplit SplitFilter(const framework::Decision& decision);
+
+/// The prioritize score of a node: 0..10, 0 when infeasible.
+int64_t HostScore(const framework::NodeDecision& node);
+
+}  // namespace nbsched::server
