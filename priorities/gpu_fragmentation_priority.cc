@@ -159,7 +159,7 @@ int64_t CpuLeft(const NodeInfo& node) {
 // (a freed NodeInfo whose memory was reused) can never give a wrong value.
 const NodeFrag& CachedFrag(const TargetWorkload& m, const NodeInfo& node) {
   thread_local std::unordered_map<const NodeInfo*, NodeFrag> cache;
-  if (cache.size() > (1u << 16)) cache.clear();
+  if (cache.size() > (1u << 14)) cache.clear();  // bounds memory: ~16k nodes × |M| values
   const int64_t cpu_left = CpuLeft(node);
   NodeFrag& nf = cache[&node];
   if (nf.m_id != m.id || nf.node != &node.node() || nf.cpu_left != cpu_left ||

@@ -1,6 +1,9 @@
 #include "priorities/selector_spread_priority.h"
 
+#include <algorithm>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -114,8 +117,25 @@ SpreadSelector DefaultSelector(const Pod& pod, const Snapshot& snapshot) {
 }
 
 /// Upstream utilnode.GetZoneKey (v1.28): beta labels, each falling back to the GA one only when
-/// absent; "" when region and zone are both empty.
-std::string ZoneKey(const Node& node) {
+/// absent; empty (both parts "") when region and zone are both empty. Upstream joins the parts
+/// as region + ":\x00:" + zone; comparing the (region, zone) pair is the same equality without
+/// building a string per node.
+struct ZoneKey {
+  std::string_view region;
+  std::string_view zone;
+  bool empty() const { return region.empty() && zone.empty(); }
+  friend bool operator==(const ZoneKey&, const ZoneKey&) = default;
+};
+
+struct ZoneKeyHash {
+  size_t operator()(const ZoneKey& k) const {
+    const size_t h = std::hash<std::string_view>{}(k.region);
+    return h ^
+           (std::hash<std::string_view>{}(k.zone) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2));
+  }
+};
+
+ZoneKey ZoneKeyOf(const Node& node) {
   auto label = [&](std::string_view key) -> const std::string* {
     auto it = node.labels.find(key);
     return it == node.labels.end() ? nullptr : &it->second;
@@ -124,13 +144,8 @@ std::string ZoneKey(const Node& node) {
   if (zone == nullptr) zone = label(kTopologyZone);
   const std::string* region = label(kBetaRegion);
   if (region == nullptr) region = label(kTopologyRegion);
-  const std::string_view zone_value = zone == nullptr ? "" : *zone;
-  const std::string_view region_value = region == nullptr ? "" : *region;
-  if (region_value.empty() && zone_value.empty()) return "";
-  std::string key(region_value);
-  key.append(":\x00:", 3);
-  key.append(zone_value);
-  return key;
+  return {region == nullptr ? std::string_view() : std::string_view(*region),
+          zone == nullptr ? std::string_view() : std::string_view(*zone)};
 }
 
 }  // namespace
@@ -158,40 +173,53 @@ int64_t SelectorSpreadPriority::Score(const CycleState& state, const Pod& pod,
 void SelectorSpreadPriority::NormalizeScore(const CycleState&, const Pod& pod,
                                             std::span<NodeScore> scores) const {
   if (pod.has_topology_spread_constraints) return;
-  // Zone counts are over the feasible nodes only, i.e. over `scores`.
-  std::unordered_map<std::string, int64_t> count_by_zone;
-  std::vector<const int64_t*> zone_of;  // per score: its zone's count, nullptr when zoneless
-  zone_of.reserve(scores.size());
+  const double max_score = static_cast<double>(kMaxNodeScore);
   int64_t max_count_by_node = 0;
+  for (const NodeScore& s : scores) max_count_by_node = std::max(max_count_by_node, s.score);
+  if (max_count_by_node == 0) {
+    // No node runs a matching pod (always so when the pod has no selector): every zone count is
+    // 0 too, so a zoneless node scores max_score and a zoned one the constant below. When that
+    // is max_score as well, the zones need not be looked at (the common case; same arithmetic).
+    const double zoned = (max_score * (1.0 - kZoneWeighting)) + (kZoneWeighting * max_score);
+    if (static_cast<int64_t>(zoned) == kMaxNodeScore) {
+      for (NodeScore& s : scores) s.score = kMaxNodeScore;
+      return;
+    }
+  }
+  // Zone counts are over the feasible nodes only, i.e. over `scores`.
+  std::unordered_map<ZoneKey, size_t, ZoneKeyHash> zone_index;
+  std::vector<int64_t> count_by_zone;
+  constexpr size_t kNoZone = static_cast<size_t>(-1);
+  std::vector<size_t> zone_of;  // per score: index into count_by_zone, kNoZone when zoneless
+  zone_of.reserve(scores.size());
   for (const NodeScore& s : scores) {
-    if (s.score > max_count_by_node) max_count_by_node = s.score;
-    std::string zone = s.node == nullptr ? std::string() : ZoneKey(s.node->node());
+    const ZoneKey zone = s.node == nullptr ? ZoneKey{} : ZoneKeyOf(s.node->node());
     if (zone.empty()) {
-      zone_of.push_back(nullptr);
+      zone_of.push_back(kNoZone);
       continue;
     }
-    auto [it, inserted] = count_by_zone.try_emplace(std::move(zone), 0);
-    it->second += s.score;
-    zone_of.push_back(&it->second);  // unordered_map never moves its elements
+    auto [it, inserted] = zone_index.try_emplace(zone, count_by_zone.size());
+    if (inserted) count_by_zone.push_back(0);
+    count_by_zone[it->second] += s.score;
+    zone_of.push_back(it->second);
   }
   int64_t max_count_by_zone = 0;
-  for (const auto& [zone, count] : count_by_zone) {
-    if (count > max_count_by_zone) max_count_by_zone = count;
-  }
+  for (int64_t count : count_by_zone) max_count_by_zone = std::max(max_count_by_zone, count);
   const bool have_zones = !count_by_zone.empty();
   const double max_node = static_cast<double>(max_count_by_node);
   const double max_zone = static_cast<double>(max_count_by_zone);
-  const double max_score = static_cast<double>(kMaxNodeScore);
   for (size_t i = 0; i < scores.size(); ++i) {
     // Upstream's float order: divide first, then scale (100 × 29/100 = 28.999… → 28).
     double f_score = max_score;
     if (max_count_by_node > 0) {
       f_score = max_score * (static_cast<double>(max_count_by_node - scores[i].score) / max_node);
     }
-    if (have_zones && zone_of[i] != nullptr) {
+    if (have_zones && zone_of[i] != kNoZone) {
       double zone_score = max_score;
       if (max_count_by_zone > 0) {
-        zone_score = max_score * (static_cast<double>(max_count_by_zone - *zone_of[i]) / max_zone);
+        zone_score =
+            max_score *
+            (static_cast<double>(max_count_by_zone - count_by_zone[zone_of[i]]) / max_zone);
       }
       f_score = (f_score * (1.0 - kZoneWeighting)) + (kZoneWeighting * zone_score);
     }

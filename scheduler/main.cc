@@ -1,5 +1,6 @@
 // nbsched: a kube-scheduler extender for notebook clusters. Command line per interfaces.md §2.
 
+#include <chrono>
 #include <condition_variable>
 #include <csignal>
 #include <cstdio>
@@ -11,10 +12,13 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
+#include "scheduler/codec/extender_codec.h"
 #include "scheduler/config/policy_loader.h"
 #include "scheduler/framework/registry.h"
+#include "scheduler/framework/runner.h"
 #include "scheduler/model/gpu.h"
 #include "scheduler/server/extender_service.h"
 #include "scheduler/server/grpc_service.h"
@@ -22,6 +26,7 @@
 #include "scheduler/server/log.h"
 #include "scheduler/server/metrics.h"
 #include "scheduler/server/policy_watcher.h"
+#include "scheduler/simulate/simulate_main.h"
 #include "scheduler/state/cluster_state.h"
 #include "scheduler/state/live_cluster.h"
 
@@ -36,6 +41,7 @@ constexpr std::string_view kUsage =
 commands:
   serve         run the extender (HTTP) on a cluster snapshot
   check-policy  validate a policy file and print it normalised
+  simulate      replay a workload through the same engine and compare policies (CSV, plots)
   version       print the version
 
 Run 'nbsched <command> --help' for the flags of a command.
@@ -46,7 +52,8 @@ constexpr std::string_view kServeUsage =
                      [--listen HOST:PORT] [--grpc-listen HOST:PORT]
                      [--tls-cert F --tls-key F [--client-ca F]]
                      [--threads N] [--max-body-bytes N] [--log-level debug|info|warn|error]
-                     [--scheduler-name NAME]
+                     [--scheduler-name NAME] [--max-header-bytes N] [--max-nodes N]
+                     [--max-connections N] [--read-timeout D] [--idle-timeout D]
 
   --policy FILE          policy.yaml (predicates, weighted priorities)
   --snapshot FILE        cluster state: a 'kubectl get nodes,pods,services,rc,rs,statefulsets
@@ -56,8 +63,19 @@ constexpr std::string_view kServeUsage =
   --listen HOST:PORT     HTTP address (default 0.0.0.0:8888)
   --grpc-listen HOST:PORT
                          also serve the gRPC API (nbsched.v1.Scheduler, health, reflection)
+  --tls-cert FILE        serve HTTPS (and TLS gRPC) with this PEM certificate chain; the
+                         files are re-read when they change (checked every 10 s at most)
+  --tls-key FILE         the certificate's PEM private key (with --tls-cert)
+  --client-ca FILE       require client certificates signed by this PEM CA (mutual TLS)
   --threads N            worker threads (default: number of cores)
   --max-body-bytes N     largest request body accepted (default 268435456); larger gets 413
+  --max-header-bytes N   largest request header accepted (default 65536); larger gets 431
+  --max-nodes N          most nodes one request may name (NodeNames, Nodes, preemption
+                         victims; default 10000); more gets 400
+  --max-connections N    open connections at most (default 4096); more get 503 and close
+  --read-timeout D       time to receive one whole request (default 10s); slower clients are
+                         closed. D: N (seconds), Nms, Ns or Nm
+  --idle-timeout D       keep-alive connections idle this long are closed (default 60s)
   --log-level LEVEL      debug, info (default), warn or error
   --scheduler-name NAME  judge only pods with this spec.schedulerName; others pass through
   --assume-ttl SECONDS   forget pods bound through /bind after this long unless the cluster
@@ -129,6 +147,30 @@ int64_t ParsePositive(const std::string& flag, const std::string& text) {
   UsageError("flag --" + flag + " needs a positive integer (got \"" + text + "\")");
 }
 
+// A duration flag: N (seconds), Nms, Ns or Nm; positive.
+std::chrono::milliseconds ParseDuration(const std::string& flag, const std::string& text) {
+  std::string number = text;
+  int64_t unit_ms = 1000;
+  for (const auto& [suffix, ms] :
+       {std::pair<std::string_view, int64_t>{"ms", 1}, {"s", 1000}, {"m", 60000}}) {
+    if (text.size() > suffix.size() && text.ends_with(suffix)) {
+      number = text.substr(0, text.size() - suffix.size());
+      unit_ms = ms;
+      break;
+    }
+  }
+  try {
+    size_t used = 0;
+    const long long n = std::stoll(number, &used);
+    if (used == number.size() && n > 0 && n <= (int64_t{1} << 40)) {
+      return std::chrono::milliseconds(n * unit_ms);
+    }
+  } catch (const std::exception&) {
+  }
+  UsageError("flag --" + flag + " needs a positive duration such as 10s or 500ms (got \"" + text +
+             "\")");
+}
+
 bool SplitHostPort(const std::string& text, std::string& host, uint16_t& port) {
   const auto colon = text.rfind(':');
   if (colon == std::string::npos) return false;
@@ -166,7 +208,8 @@ int Serve(int argc, char** argv) {
   Flags flags = ParseFlags(
       argc, argv, 2,
       {"policy", "snapshot", "kubeconfig", "listen", "grpc-listen", "tls-cert", "tls-key",
-       "client-ca", "threads", "max-body-bytes", "log-level", "scheduler-name", "assume-ttl"},
+       "client-ca", "threads", "max-body-bytes", "log-level", "scheduler-name", "assume-ttl",
+       "max-header-bytes", "max-nodes", "max-connections", "read-timeout", "idle-timeout"},
       {"in-cluster"});
   if (flags.help) {
     std::cout << kServeUsage;
@@ -185,9 +228,11 @@ int Serve(int argc, char** argv) {
   if (!v.contains("policy")) UsageError("serve needs --policy FILE");
   const int sources = v.contains("snapshot") + v.contains("kubeconfig") + v.contains("in-cluster");
   if (sources != 1) UsageError("serve needs exactly one of --snapshot, --kubeconfig, --in-cluster");
-  for (const char* unsupported : {"tls-cert", "tls-key", "client-ca"}) {
-    if (v.contains(unsupported))
-      UsageError(std::string("flag --") + unsupported + " is not supported by this build yet");
+  if (v.contains("tls-cert") != v.contains("tls-key")) {
+    UsageError("flags --tls-cert and --tls-key go together");
+  }
+  if (v.contains("client-ca") && !v.contains("tls-cert")) {
+    UsageError("flag --client-ca needs --tls-cert and --tls-key");
   }
 
   server::ServerOptions options;
@@ -201,6 +246,25 @@ int Serve(int argc, char** argv) {
     options.threads = static_cast<int>(ParsePositive("threads", it->second));
   if (auto it = v.find("max-body-bytes"); it != v.end()) {
     options.max_body_bytes = static_cast<size_t>(ParsePositive("max-body-bytes", it->second));
+  }
+  if (auto it = v.find("max-header-bytes"); it != v.end()) {
+    options.max_header_bytes = static_cast<size_t>(ParsePositive("max-header-bytes", it->second));
+  }
+  if (auto it = v.find("max-connections"); it != v.end()) {
+    options.max_connections = static_cast<size_t>(ParsePositive("max-connections", it->second));
+  }
+  if (auto it = v.find("read-timeout"); it != v.end()) {
+    options.read_timeout = ParseDuration("read-timeout", it->second);
+  }
+  if (auto it = v.find("idle-timeout"); it != v.end()) {
+    options.idle_timeout = ParseDuration("idle-timeout", it->second);
+  }
+  if (auto it = v.find("max-nodes"); it != v.end()) {
+    codec::SetMaxNodesPerRequest(static_cast<size_t>(ParsePositive("max-nodes", it->second)));
+  }
+  if (v.contains("tls-cert")) {
+    options.tls = server::TlsOptions{
+        .cert_file = v["tls-cert"], .key_file = v["tls-key"], .client_ca_file = v["client-ca"]};
   }
 
   auto policy = config::LoadPolicyFile(v["policy"], framework::Registry::Default(), 1);
@@ -239,8 +303,13 @@ int Serve(int argc, char** argv) {
     assume_ttl =
         std::chrono::seconds(it->second == "0" ? 0 : ParsePositive("assume-ttl", it->second));
   }
-  state::ClusterState cluster(initial, assume_ttl);
   Published<framework::Policy> policies(*policy);
+  state::ClusterState cluster(initial, assume_ttl);
+  // The GPUs a bound pod gets: the policy's choice (e.g. the FGD score's GPU), as the simulator.
+  cluster.SetGpuChooser(
+      [&policies](const Snapshot& snapshot, const Pod& pod, const NodeInfo& node) {
+        return framework::ChooseGpus(*policies.Current(), snapshot, pod, node);
+      });
   server::ExtenderOptions extender_options;
   if (auto it = v.find("scheduler-name"); it != v.end())
     extender_options.scheduler_name = it->second;
@@ -334,7 +403,8 @@ int Serve(int argc, char** argv) {
   const std::string shown_host = options.host == "0.0.0.0" ? "127.0.0.1" : options.host;
   server::Log(server::LogLevel::kInfo, "serving",
               {{"listen", options.host + ":" + std::to_string(*port)}});
-  std::cout << "nbsched ready on http://" << shown_host << ":" << *port << std::endl;
+  std::cout << "nbsched ready on " << (options.tls ? "https" : "http") << "://" << shown_host << ":"
+            << *port << std::endl;
 
   // gRPC beside HTTP: same cluster state, policy and options, so the same answers.
   std::unique_ptr<server::GrpcService> grpc_service;
@@ -348,7 +418,14 @@ int Serve(int argc, char** argv) {
     }
     grpc_service = std::make_unique<server::GrpcService>(cluster, policies, extender_options);
     grpc_server = std::make_unique<server::GrpcServer>(
-        *grpc_service, server::GrpcServerOptions{.address = it->second, .tls = std::nullopt});
+        *grpc_service,
+        server::GrpcServerOptions{
+            .address = it->second,
+            .tls = options.tls ? std::optional<server::GrpcTlsFiles>(server::GrpcTlsFiles{
+                                     .cert_file = options.tls->cert_file,
+                                     .key_file = options.tls->key_file,
+                                     .client_ca_file = options.tls->client_ca_file})
+                               : std::nullopt});
     auto bound = grpc_server->Start();
     if (!bound.ok()) {
       server::Log(server::LogLevel::kError, "cannot listen",
@@ -409,6 +486,7 @@ int Main(int argc, char** argv) {
   const std::string_view command = argv[1];
   if (command == "serve") return Serve(argc, argv);
   if (command == "check-policy") return CheckPolicy(argc, argv);
+  if (command == "simulate") return simulate::RunSimulate(argc, argv);
   if (command == "version" || command == "--version") {
     std::cout << "nbsched " << kVersion << "\n";
     return 0;

@@ -8,7 +8,7 @@ PACKAGES=(
   libsimdjson-dev nlohmann-json3-dev libyaml-cpp-dev libabsl-dev libssl-dev
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   prometheus-cpp-dev catch2 libbenchmark-dev
-  python3 curl
+  python3 curl python3-matplotlib
 )
 
 missing=()

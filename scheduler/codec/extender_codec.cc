@@ -1,9 +1,10 @@
 #include "scheduler/codec/extender_codec.h"
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
+#include <functional>
 #include <unordered_map>
-#include <unordered_set>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -55,6 +56,26 @@ absl::Status ParseTopObject(std::string_view body, std::string_view what, Slot* 
 }
 
 bool IsSet(const Slot& s) { return s.present && !s.value.is_null(); }
+
+std::atomic<size_t> max_nodes_per_request{kDefaultMaxNodesPerRequest};
+
+// InvalidArgument when `count` entries of `field` exceed the --max-nodes limit.
+absl::Status CheckNodeCount(size_t count, std::string_view field) {
+  const size_t limit = max_nodes_per_request.load(std::memory_order_relaxed);
+  if (limit == 0 || count <= limit) return absl::OkStatus();
+  return absl::InvalidArgumentError(std::string(field) + ": " + std::to_string(count) +
+                                    " nodes exceed the limit of " + std::to_string(limit) +
+                                    " nodes per request (--max-nodes)");
+}
+
+// Size of an array or object value (simdjson saturates at 2^24 - 1, still over any limit).
+size_t CountOf(element e) {
+  simdjson::dom::array a;
+  if (e.get(a) == simdjson::SUCCESS) return a.size();
+  simdjson::dom::object o;
+  if (e.get(o) == simdjson::SUCCESS) return o.size();
+  return 0;
+}
 
 absl::StatusOr<std::shared_ptr<const Pod>> DecodeArgsPod(const Slot& slot) {
   if (!IsSet(slot)) return absl::InvalidArgumentError("Pod: missing");
@@ -189,11 +210,53 @@ std::string JoinReasons(const std::vector<std::string>& reasons) {
   return joined;
 }
 
+// A set of names for "first occurrence wins" (open addressing, linear probing, no allocation per
+// element): replies list up to thousands of nodes, and a node-based set cost one malloc each.
+// Names must view std::strings (data() is never null; null marks an empty slot).
+class NameSet {
+ public:
+  explicit NameSet(size_t expected) {
+    size_t capacity = 16;
+    while (capacity < 2 * expected) capacity *= 2;
+    slots_.resize(capacity);
+  }
+  /// True when `name` was not in the set yet.
+  bool Insert(std::string_view name) {
+    if (2 * (size_ + 1) > slots_.size()) Grow();
+    if (!Place(slots_, name)) return false;
+    ++size_;
+    return true;
+  }
+
+ private:
+  static bool Place(std::vector<std::string_view>& slots, std::string_view name) {
+    const size_t mask = slots.size() - 1;
+    for (size_t i = std::hash<std::string_view>{}(name)&mask;; i = (i + 1) & mask) {
+      if (slots[i].data() == nullptr) {
+        slots[i] = name;
+        return true;
+      }
+      if (slots[i] == name) return false;
+    }
+  }
+  void Grow() {
+    std::vector<std::string_view> bigger(slots_.size() * 2);
+    for (std::string_view name : slots_) {
+      if (name.data() != nullptr) Place(bigger, name);
+    }
+    slots_ = std::move(bigger);
+  }
+
+  std::vector<std::string_view> slots_;
+  size_t size_ = 0;
+};
+
 // Writes `"name": "message"` members of a JSON object, once per name.
 class FailureMap {
  public:
+  explicit FailureMap(size_t expected) : seen_(expected) {}
   void Add(std::string_view name, std::string_view message) {
-    if (!seen_.insert(name).second) return;
+    if (!seen_.Insert(name)) return;
     if (!body_.empty()) body_.push_back(',');
     AppendString(&body_, name);
     body_.push_back(':');
@@ -207,10 +270,13 @@ class FailureMap {
 
  private:
   std::string body_;
-  std::unordered_set<std::string_view> seen_;
+  NameSet seen_;
 };
 
 }  // namespace
+
+void SetMaxNodesPerRequest(size_t n) { max_nodes_per_request.store(n); }
+size_t MaxNodesPerRequest() { return max_nodes_per_request.load(); }
 
 absl::StatusOr<ExtenderArgs> DecodeExtenderArgs(std::string_view body) {
   Slot slots[] = {Slot("pod"), Slot("nodes"), Slot("nodenames")};
@@ -228,6 +294,7 @@ absl::StatusOr<ExtenderArgs> DecodeExtenderArgs(std::string_view body) {
         ForObject(slots[1].value, nodes_path, [&](std::string_view k, element v, const Path& vp) {
           if (k != "items") return absl::OkStatus();
           items.clear();
+          NBSCHED_RETURN_IF_ERROR(CheckNodeCount(CountOf(v), "Nodes.items"));
           return ForArray(v, vp, [&](element item, const Path& ip) {
             auto node = std::make_shared<Node>();
             NBSCHED_RETURN_IF_ERROR(internal::DecodeNode(item, ip, node.get()));
@@ -238,6 +305,7 @@ absl::StatusOr<ExtenderArgs> DecodeExtenderArgs(std::string_view body) {
   }
   if (IsSet(slots[2])) {
     std::vector<std::string>& names = args.node_names.emplace();
+    NBSCHED_RETURN_IF_ERROR(CheckNodeCount(CountOf(slots[2].value), "NodeNames"));
     NBSCHED_RETURN_IF_ERROR(
         ForArray(slots[2].value, Path{nullptr, "NodeNames"}, [&](element v, const Path& vp) {
           std::string_view name;
@@ -293,6 +361,7 @@ absl::StatusOr<PreemptionArgs> DecodePreemptionArgs(std::string_view body) {
   }
   if (source == nullptr) return args;
   const Path root{nullptr, source_name};
+  NBSCHED_RETURN_IF_ERROR(CheckNodeCount(CountOf(source->value), source_name));
   NBSCHED_RETURN_IF_ERROR(
       ForObject(source->value, root, [&](std::string_view node, element v, const Path& vp) {
         Victims victims;
@@ -307,9 +376,16 @@ std::string EncodeFilterResult(const framework::Decision& decision, const Extend
   const auto& nodes = decision.nodes;
   const bool best_only = decision.best >= 0 && decision.best < static_cast<int64_t>(nodes.size());
   std::vector<size_t> kept;
-  FailureMap failed;
-  FailureMap unresolvable;
-  std::unordered_set<std::string_view> kept_names;
+  kept.reserve(nodes.size());
+  size_t infeasible = 0;
+  size_t unresolvable_count = 0;
+  for (const framework::NodeDecision& nd : nodes) {
+    infeasible += !nd.feasible();
+    unresolvable_count += nd.status.code() == Status::Code::kUnschedulableAndUnresolvable;
+  }
+  FailureMap failed(best_only ? nodes.size() : infeasible);
+  FailureMap unresolvable(unresolvable_count);
+  NameSet kept_names(best_only ? 1 : nodes.size() - infeasible);
   for (size_t i = 0; i < nodes.size(); ++i) {
     const framework::NodeDecision& nd = nodes[i];
     const std::string& name = nd.node->name();
@@ -321,7 +397,7 @@ std::string EncodeFilterResult(const framework::Decision& decision, const Extend
       }
     } else if (best_only && static_cast<int64_t>(i) != decision.best) {
       failed.Add(name, kNotBestReason);
-    } else if (kept_names.insert(name).second) {
+    } else if (kept_names.Insert(name)) {
       kept.push_back(i);
     }
   }
@@ -380,10 +456,11 @@ std::string EncodeFilterError(std::string_view message) {
 
 std::string EncodePrioritizeResult(const framework::Decision& decision) {
   std::string out = "[";
-  std::unordered_set<std::string_view> seen;
+  out.reserve(2 + decision.nodes.size() * 40);
+  NameSet seen(decision.nodes.size());
   for (const framework::NodeDecision& nd : decision.nodes) {
     const std::string& name = nd.node->name();
-    if (!seen.insert(name).second) continue;  // kube-scheduler would add both entries
+    if (!seen.Insert(name)) continue;  // kube-scheduler would add both entries
     if (out.size() > 1) out.push_back(',');
     out += "{\"Host\":";
     AppendString(&out, name);

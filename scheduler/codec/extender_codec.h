@@ -39,6 +39,13 @@ struct ExtenderArgs {
 };
 [[nodiscard]] absl::StatusOr<ExtenderArgs> DecodeExtenderArgs(std::string_view body);
 
+/// Most nodes one request may name (NodeNames entries, Nodes items, preemption map entries);
+/// more is InvalidArgument naming the field and the limit. Process-wide (`--max-nodes`),
+/// default kDefaultMaxNodesPerRequest; 0 means no limit. Thread-safe.
+inline constexpr size_t kDefaultMaxNodesPerRequest = 10000;
+void SetMaxNodesPerRequest(size_t n);
+size_t MaxNodesPerRequest();
+
 struct BindingArgs {
   std::string pod_name;
   std::string pod_namespace;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "scheduler/model/gpu.h"
+
 namespace nbsched::framework {
 namespace {
 
@@ -13,6 +15,40 @@ std::shared_ptr<const NodeInfo> Placeholder(std::string_view name) {
   return std::make_shared<const NodeInfo>(std::move(node),
                                           std::vector<std::shared_ptr<const Pod>>{});
 }
+
+// The per-node loops are bound by cache misses at thousands of nodes: each candidate is a
+// NodeInfo → Node → conditions/taints chain on the heap, and the predicates' first touch of a node
+// waits for memory (perf: most of CheckNodeCondition's time on one load). Prefetching a few
+// candidates ahead overlaps those misses; a stage reads only what an earlier stage fetched.
+class NodePrefetcher {
+ public:
+  explicit NodePrefetcher(std::span<const NodeInfo* const> nodes) : nodes_(nodes) {
+    for (size_t j = 0; j < kInfoAhead; ++j) Step(j - kInfoAhead);
+  }
+  /// Call at the top of iteration i.
+  void Step(size_t i) const {
+    if (i + kInfoAhead < nodes_.size()) Fetch(nodes_[i + kInfoAhead], 2);
+    if (i + kNodeAhead < nodes_.size()) {
+      const Node* node = nodes_[i + kNodeAhead]->node_ptr().get();
+      Fetch(node, 4);
+    }
+    if (i + kDataAhead < nodes_.size()) {
+      const Node& node = nodes_[i + kDataAhead]->node();
+      if (!node.conditions.empty()) Fetch(node.conditions.data(), 2);
+      if (!node.taints.empty()) Fetch(node.taints.data(), 1);
+    }
+  }
+
+ private:
+  static constexpr size_t kInfoAhead = 12;
+  static constexpr size_t kNodeAhead = 8;
+  static constexpr size_t kDataAhead = 4;
+  static void Fetch(const void* p, int lines) {
+    const char* c = static_cast<const char*>(p);
+    for (int l = 0; l < lines; ++l) __builtin_prefetch(c + 64 * l);
+  }
+  std::span<const NodeInfo* const> nodes_;
+};
 
 void Time(const ScheduleOptions& options, std::string_view plugin, Clock::time_point start) {
   if (options.timer != nullptr) (*options.timer)(plugin, Clock::now() - start);
@@ -91,7 +127,9 @@ Decision Schedule(const Policy& policy, const Snapshot& snapshot, const Pod& pod
   feasible.reserve(candidates.nodes.size());
   feasible_index.reserve(candidates.nodes.size());
   const auto filter_start = Clock::now();
+  const NodePrefetcher prefetch(candidates.nodes);
   for (size_t i = 0; i < candidates.nodes.size(); ++i) {
+    prefetch.Step(i);
     NodeDecision& d = decision.nodes[i];
     d.node = candidates.nodes[i];
     if (i < candidates.missing.size() && candidates.missing[i]) {
@@ -152,6 +190,20 @@ Decision Schedule(const Policy& policy, const Snapshot& snapshot, const Pod& pod
 int64_t ExtenderScore(int64_t weighted, int64_t weight_sum) {
   if (weight_sum <= 0) return 0;
   return std::clamp<int64_t>((10 * weighted + 50 * weight_sum) / (100 * weight_sum), 0, 10);
+}
+
+std::vector<int> ChooseGpus(const Policy& policy, const Snapshot& snapshot, const Pod& pod,
+                            const NodeInfo& node) {
+  const GpuDemand demand = PodGpuDemand(pod);
+  if (demand.none()) return {};
+  const NodeInfo* const feasible[] = {&node};
+  for (const WeightedScorer& scorer : policy.scorers) {
+    CycleState state;
+    scorer.plugin->PreScore(state, pod, snapshot, feasible);
+    std::vector<int> gpus = scorer.plugin->PreferredGpus(state, pod, node);
+    if (!gpus.empty() && node.gpus().CanTake(demand, gpus)) return gpus;
+  }
+  return node.gpus().Choose(demand);
 }
 
 bool FitsWithout(const Policy& policy, const Snapshot& snapshot, const Pod& pod,

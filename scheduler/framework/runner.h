@@ -54,6 +54,12 @@ Decision Schedule(const Policy& policy, const Snapshot& snapshot, const Pod& pod
 /// clamped to 0..10.
 int64_t ExtenderScore(int64_t weighted, int64_t weight_sum);
 
+/// The GPUs a pod gets on `node` (interfaces.md §9): the first priority of the policy that
+/// states a preference (GPUFragmentationPriority: the GPU its score picked), if that fits; else
+/// the default rule (GpuSlots::Choose). Empty when the pod asks for no GPU or none fits.
+std::vector<int> ChooseGpus(const Policy& policy, const Snapshot& snapshot, const Pod& pod,
+                            const NodeInfo& node);
+
 /// The pod fits `node` by the policy's filters once `victim_uids` are removed from it.
 bool FitsWithout(const Policy& policy, const Snapshot& snapshot, const Pod& pod,
                  const NodeInfo& node, std::span<const std::string> victim_uids);

@@ -7,10 +7,12 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <condition_variable>
 #include <exception>
 #include <limits>
@@ -23,6 +25,7 @@
 #include <unordered_map>
 
 #include "absl/status/status.h"
+#include "scheduler/server/tls.h"
 
 namespace nbsched::server {
 
@@ -137,7 +140,21 @@ std::string_view PathOf(std::string_view target) {
 
 }  // namespace
 
-class Session;
+// What Stop() needs of a connection, whatever its stream.
+class SessionBase {
+ public:
+  SessionBase(HttpServer::Impl& server, uint64_t id) : server_(server), id_(id) {}
+  virtual ~SessionBase();
+  SessionBase(const SessionBase&) = delete;
+  SessionBase& operator=(const SessionBase&) = delete;
+  virtual void Start() = 0;
+  virtual void CloseIfIdle() = 0;  // Stop(), phase one
+  virtual void ForceClose() = 0;   // Stop(), phase two
+
+ protected:
+  HttpServer::Impl& server_;
+  const uint64_t id_;
+};
 
 struct HttpServer::Impl {
   explicit Impl(ServerOptions o) : opts(std::move(o)) {}
@@ -147,7 +164,7 @@ struct HttpServer::Impl {
   void OnAccept(beast::error_code ec, tcp::socket socket);
   void Unregister(uint64_t id);
   void StopLocked(std::chrono::milliseconds grace);  // lifecycle_mu held
-  std::vector<std::shared_ptr<Session>> LiveSessions();
+  std::vector<std::shared_ptr<SessionBase>> LiveSessions();
 
   const ServerOptions opts;
   std::map<std::string, std::map<std::string, Handler>, std::less<>> routes;  // path → method → h
@@ -164,40 +181,82 @@ struct HttpServer::Impl {
 
   std::mutex sessions_mu;               // guards sessions, next_session_id
   std::condition_variable sessions_cv;  // signalled when sessions becomes empty
-  std::unordered_map<uint64_t, std::weak_ptr<Session>> sessions;
+  std::unordered_map<uint64_t, std::weak_ptr<SessionBase>> sessions;
   uint64_t next_session_id = 0;
+
+  std::unique_ptr<TlsContextSource> tls;  // set by Start() when opts.tls is
 };
 
-// One connection. Every member function runs on the connection's strand (the socket's executor),
-// so no member needs a lock; Stop() reaches it only by posting to that strand.
-class Session : public std::enable_shared_from_this<Session> {
- public:
-  Session(tcp::socket&& socket, HttpServer::Impl& server, uint64_t id)
-      : stream_(std::move(socket)), strand_(stream_.get_executor()), server_(server), id_(id) {}
-  ~Session() { server_.Unregister(id_); }
+SessionBase::~SessionBase() { server_.Unregister(id_); }
 
-  void Start() {
-    net::dispatch(strand_, beast::bind_front_handler(&Session::ReadRequest, shared_from_this()));
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+// One connection, plaintext (PlainStream) or TLS (TlsStream). Every member function runs on the
+// connection's strand (the socket's executor), so no member needs a lock; Stop() reaches it only
+// by posting to that strand.
+template <class Stream>
+class Session : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
+ public:
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
+  Session(tcp::socket&& socket, HttpServer::Impl& server, uint64_t id) requires(!kTls)
+      : SessionBase(server, id), stream_(std::move(socket)), strand_(stream_.get_executor()) {}
+  Session(tcp::socket&& socket, std::shared_ptr<net::ssl::context> ctx, HttpServer::Impl& server,
+          uint64_t id) requires(kTls)
+      : SessionBase(server, id),
+        ctx_(std::move(ctx)),
+        stream_(std::move(socket), *ctx_),
+        strand_(stream_.get_executor()) {}
+
+  void Start() override {
+    if constexpr (kTls) {
+      net::dispatch(strand_,
+                    beast::bind_front_handler(&Session::Handshake, this->shared_from_this()));
+    } else {
+      net::dispatch(strand_,
+                    beast::bind_front_handler(&Session::ReadRequest, this->shared_from_this()));
+    }
   }
 
   // Stop(), phase one: a connection with no request under way is closed now.
-  void CloseIfIdle() {
-    net::post(strand_, [self = shared_from_this()] {
-      if (self->phase_ == Phase::kIdle || self->phase_ == Phase::kLingering) self->stream_.close();
+  void CloseIfIdle() override {
+    net::post(strand_, [self = this->shared_from_this()] {
+      if (self->phase_ == Phase::kIdle || self->phase_ == Phase::kLingering) self->Lowest().close();
     });
   }
 
   // Stop(), phase two (grace over): every connection is closed; pending I/O completes aborted.
-  void ForceClose() {
-    net::post(strand_, [self = shared_from_this()] {
+  void ForceClose() override {
+    net::post(strand_, [self = this->shared_from_this()] {
       self->phase_ = Phase::kClosed;
-      self->stream_.close();
+      self->Lowest().close();
     });
   }
 
  private:
   enum class Phase { kIdle, kReading, kHandling, kWriting, kLingering, kClosed };
   using Parser = http::request_parser<http::string_body>;
+
+  beast::tcp_stream& Lowest() { return beast::get_lowest_layer(stream_); }
+
+  // TLS: the handshake counts against the first request's read_timeout. A client that is not
+  // speaking TLS (plain HTTP on the TLS port), or has no acceptable certificate under mutual
+  // TLS, fails here and is closed without an HTTP reply.
+  void Handshake() requires(kTls) {
+    phase_ = Phase::kIdle;
+    deadline_ = Clock::now() + opts().read_timeout;
+    Lowest().expires_at(deadline_);
+    stream_.async_handshake(
+        net::ssl::stream_base::server,
+        beast::bind_front_handler(&Session::OnHandshake, this->shared_from_this()));
+  }
+
+  void OnHandshake(beast::error_code ec) requires(kTls) {
+    if (ec) return Close();
+    handshake_done_ = true;
+    ReadRequest();
+  }
 
   const ServerOptions& opts() const { return server_.opts; }
 
@@ -214,14 +273,16 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     phase_ = Phase::kIdle;
     if (first_request_) {
-      // A fresh connection gets read_timeout for its whole first request, waiting included.
-      deadline_ = Clock::now() + opts().read_timeout;
-      stream_.expires_at(deadline_);
+      // A fresh connection gets read_timeout for its whole first request, waiting included (and
+      // the TLS handshake before it).
+      if (!handshake_done_) deadline_ = Clock::now() + opts().read_timeout;
+      Lowest().expires_at(deadline_);
     } else {
-      stream_.expires_after(opts().idle_timeout);
+      Lowest().expires_after(opts().idle_timeout);
     }
-    stream_.async_read_some(buffer_.prepare(kReadChunk),
-                            beast::bind_front_handler(&Session::OnFirstBytes, shared_from_this()));
+    stream_.async_read_some(
+        buffer_.prepare(kReadChunk),
+        beast::bind_front_handler(&Session::OnFirstBytes, this->shared_from_this()));
   }
 
   void OnFirstBytes(beast::error_code ec, size_t n) {
@@ -235,7 +296,7 @@ class Session : public std::enable_shared_from_this<Session> {
     phase_ = Phase::kReading;
     first_request_ = false;
     header_bytes_ = 0;
-    stream_.expires_at(deadline_);
+    Lowest().expires_at(deadline_);
     ParseHeader();
   }
 
@@ -253,8 +314,9 @@ class Session : public std::enable_shared_from_this<Session> {
         return FailRead(http::error::header_limit);
       }
     }
-    stream_.async_read_some(buffer_.prepare(kReadChunk),
-                            beast::bind_front_handler(&Session::OnHeaderBytes, shared_from_this()));
+    stream_.async_read_some(
+        buffer_.prepare(kReadChunk),
+        beast::bind_front_handler(&Session::OnHeaderBytes, this->shared_from_this()));
   }
 
   void OnHeaderBytes(beast::error_code ec, size_t n) {
@@ -268,8 +330,9 @@ class Session : public std::enable_shared_from_this<Session> {
     const auto& req = parser_->get();
     if (req.version() >= 11 && beast::iequals(req[http::field::expect], "100-continue")) {
       // The client waits for this before sending the body (curl does for large bodies).
-      net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()),
-                       beast::bind_front_handler(&Session::OnContinueSent, shared_from_this()));
+      net::async_write(
+          stream_, net::buffer(kContinue.data(), kContinue.size()),
+          beast::bind_front_handler(&Session::OnContinueSent, this->shared_from_this()));
       return;
     }
     ReadBody();
@@ -281,9 +344,9 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void ReadBody() {
-    stream_.expires_at(deadline_);
+    Lowest().expires_at(deadline_);
     http::async_read(stream_, buffer_, *parser_,
-                     beast::bind_front_handler(&Session::OnBody, shared_from_this()));
+                     beast::bind_front_handler(&Session::OnBody, this->shared_from_this()));
   }
 
   void OnBody(beast::error_code ec, size_t) {
@@ -354,9 +417,10 @@ class Session : public std::enable_shared_from_this<Session> {
     res_.body() = std::move(res.body);
     res_.keep_alive(keep_alive);
     res_.prepare_payload();
-    stream_.expires_after(opts().write_timeout);
-    http::async_write(stream_, res_,
-                      beast::bind_front_handler(&Session::OnWrite, shared_from_this(), keep_alive));
+    Lowest().expires_after(opts().write_timeout);
+    http::async_write(
+        stream_, res_,
+        beast::bind_front_handler(&Session::OnWrite, this->shared_from_this(), keep_alive));
   }
 
   void OnWrite(bool keep_alive, beast::error_code ec, size_t) {
@@ -367,18 +431,25 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   // Half-closes, then discards input until the client closes too (or linger/bytes run out).
+  // TLS: sends close_notify and waits (as long) for the client's.
   void Linger() {
     phase_ = Phase::kLingering;
-    beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    if (ec || server_.stopping.load()) return Close();
-    stream_.expires_after(std::min(opts().read_timeout, kMaxLinger));
-    Drain();
+    if (server_.stopping.load()) return Close();
+    Lowest().expires_after(std::min(opts().read_timeout, kMaxLinger));
+    if constexpr (kTls) {
+      stream_.async_shutdown(
+          [self = this->shared_from_this()](beast::error_code) { self->Close(); });
+    } else {
+      beast::error_code ec;
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+      if (ec) return Close();
+      Drain();
+    }
   }
 
   void Drain() {
     stream_.async_read_some(net::buffer(drain_),
-                            beast::bind_front_handler(&Session::OnDrain, shared_from_this()));
+                            beast::bind_front_handler(&Session::OnDrain, this->shared_from_this()));
   }
 
   void OnDrain(beast::error_code ec, size_t n) {
@@ -389,15 +460,15 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void Close() {
     phase_ = Phase::kClosed;
-    stream_.close();
+    Lowest().close();
   }
 
-  beast::tcp_stream stream_;
+  std::shared_ptr<net::ssl::context> ctx_;  // TLS: outlives stream_
+  Stream stream_;
   const beast::tcp_stream::executor_type strand_;
-  HttpServer::Impl& server_;
-  const uint64_t id_;
   Phase phase_ = Phase::kIdle;
   bool first_request_ = true;
+  bool handshake_done_ = false;
   Clock::time_point deadline_;
   size_t header_bytes_ = 0;
   beast::flat_buffer buffer_;
@@ -449,12 +520,17 @@ void HttpServer::Impl::OnAccept(beast::error_code ec, tcp::socket socket) {
   }
   beast::error_code ignored;
   socket.set_option(tcp::no_delay(true), ignored);  // replies are written whole; don't wait
-  std::shared_ptr<Session> session;
+  std::shared_ptr<SessionBase> session;
   {
     std::lock_guard<std::mutex> lock(sessions_mu);
     if (sessions.size() < opts.max_connections) {
       const uint64_t id = next_session_id++;
-      session = std::make_shared<Session>(std::move(socket), *this, id);
+      if (tls) {
+        session =
+            std::make_shared<Session<TlsStream>>(std::move(socket), tls->Current(), *this, id);
+      } else {
+        session = std::make_shared<Session<PlainStream>>(std::move(socket), *this, id);
+      }
       sessions.emplace(id, session);
     }
   }
@@ -462,8 +538,12 @@ void HttpServer::Impl::OnAccept(beast::error_code ec, tcp::socket socket) {
     session->Start();
   } else {
     // Over the limit: a canned 503 fits any socket buffer, so one non-blocking write suffices.
-    socket.non_blocking(true, ignored);
-    socket.write_some(net::buffer(kServiceUnavailable.data(), kServiceUnavailable.size()), ignored);
+    // (Under TLS there is no cheap way to answer before a handshake: the connection is closed.)
+    if (!tls) {
+      socket.non_blocking(true, ignored);
+      socket.write_some(net::buffer(kServiceUnavailable.data(), kServiceUnavailable.size()),
+                        ignored);
+    }
     socket.shutdown(tcp::socket::shutdown_both, ignored);
     socket.close(ignored);
   }
@@ -476,8 +556,8 @@ void HttpServer::Impl::Unregister(uint64_t id) {
   if (sessions.empty()) sessions_cv.notify_all();
 }
 
-std::vector<std::shared_ptr<Session>> HttpServer::Impl::LiveSessions() {
-  std::vector<std::shared_ptr<Session>> live;
+std::vector<std::shared_ptr<SessionBase>> HttpServer::Impl::LiveSessions() {
+  std::vector<std::shared_ptr<SessionBase>> live;
   std::lock_guard<std::mutex> lock(sessions_mu);
   live.reserve(sessions.size());
   for (const auto& [id, weak] : sessions) {
@@ -511,6 +591,11 @@ absl::StatusOr<uint16_t> HttpServer::Start() {
   const int threads = s.opts.threads > 0
                           ? s.opts.threads
                           : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  if (s.opts.tls && !s.tls) {
+    auto tls = TlsContextSource::Create(*s.opts.tls);
+    if (!tls.ok()) return tls.status();
+    s.tls = *std::move(tls);
+  }
   auto ioc = std::make_unique<net::io_context>(threads);
 
   beast::error_code ec;

@@ -13,7 +13,8 @@
 ///   413 and close; header over max_header_bytes → 431 and close; malformed HTTP → 400 and close;
 ///   a handler that throws → 500 (the connection and the server carry on); more than
 ///   max_connections open → 503 and close. A request not read whole within read_timeout, or a
-///   keep-alive connection idle for idle_timeout, is closed without a reply.
+///   keep-alive connection idle for idle_timeout, is closed without a reply (for a fresh
+///   connection, read_timeout covers the wait for its first byte and, under TLS, the handshake).
 /// Every reply carries Content-Type, Content-Length and `Server: nbsched`.
 ///
 /// Thread-safety: Route() must be called before Start(). Start() and Stop() may be called from any
@@ -24,12 +25,14 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "scheduler/server/tls.h"
 
 namespace nbsched::server {
 
@@ -66,6 +69,12 @@ struct ServerOptions {
   std::chrono::milliseconds idle_timeout{60000};   // keep-alive wait for the next request
   std::chrono::milliseconds write_timeout{60000};  // one whole reply
   size_t max_connections = 4096;
+  /// Set: HTTPS only (HTTP/1.1 over TLS 1.2+, ALPN http/1.1), with the certificate files re-read
+  /// when they change (see tls.h); with a client CA, mutual TLS. Start() fails with
+  /// InvalidArgument if the files do not load. A client that fails the handshake (plain HTTP,
+  /// no or a foreign client certificate) is closed without a reply; over max_connections, TLS
+  /// connections are closed without the 503.
+  std::optional<TlsOptions> tls;
   /// Called after every reply is decided (path, status, time spent handling it; for requests
   /// rejected before routing, e.g. 413, the path is empty). Must be thread-safe and cheap.
   std::function<void(std::string_view path, int status, std::chrono::nanoseconds handling)>
