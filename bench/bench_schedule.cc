@@ -164,16 +164,22 @@ const Fixture& GetFixture(int nodes) {
     std::abort();
   }
   f->policy = *policy;
+  // Nodes first, then pods: the order of a `kubectl get nodes,pods -o json` snapshot file and of
+  // the informers' initial lists, so the Node objects sit together on the heap as in the server.
   SnapshotBuilder builder;
   std::vector<std::string> names;
+  std::vector<std::vector<Pod>> pods_by_node;
   for (int i = 0; i < nodes; ++i) {
     auto [node, pods] = GeneratedNode(i);
     names.push_back(node.name);
-    for (Pod& p : pods) {
-      p.node_name = node.name;
+    builder.AddNode(std::make_shared<const Node>(std::move(node)));
+    pods_by_node.push_back(std::move(pods));
+  }
+  for (int i = 0; i < nodes; ++i) {
+    for (Pod& p : pods_by_node[i]) {
+      p.node_name = names[i];
       builder.AddPod(std::make_shared<const Pod>(std::move(p)));
     }
-    builder.AddNode(std::make_shared<const Node>(std::move(node)));
   }
   for (auto& w : JupyterHubServices()) builder.AddWorkload(std::move(w));
   f->snapshot = std::move(builder).Build();

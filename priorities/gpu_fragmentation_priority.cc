@@ -490,4 +490,15 @@ std::vector<int> GPUFragmentationPriority::PreferredGpus(const CycleState& state
   return Evaluate(*m, pod, node).gpus;
 }
 
+void GPUFragmentationPriority::Explain(
+    const CycleState& state, const Pod& pod, const NodeInfo& node,
+    std::vector<std::pair<std::string, int64_t>>& details) const {
+  const TargetWorkload* m = WorkloadFor(state);
+  if (m == nullptr) return;
+  const FgdEvaluation e = Evaluate(*m, pod, node);
+  details.emplace_back("fragmentationBefore", std::llround(e.before));
+  details.emplace_back("fragmentationAfter", std::llround(e.after));
+  if (!e.gpus.empty()) details.emplace_back("gpuIndex", e.gpus.front());
+}
+
 }  // namespace nbsched::priorities

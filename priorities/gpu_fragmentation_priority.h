@@ -92,6 +92,9 @@ class GPUFragmentationPriority final : public ScorePlugin {
   int64_t Score(const CycleState& state, const Pod& pod, const NodeInfo& node) const override;
   std::vector<int> PreferredGpus(const CycleState& state, const Pod& pod,
                                  const NodeInfo& node) const override;
+  /// fragmentationBefore / fragmentationAfter (F_n(M) in milli-GPU, rounded) and gpuIndex.
+  void Explain(const CycleState& state, const Pod& pod, const NodeInfo& node,
+               std::vector<std::pair<std::string, int64_t>>& details) const override;
 
   /// The score, F before/after and the GPU choice of `pod` on `node` under M.
   FgdEvaluation Evaluate(const TargetWorkload& m, const Pod& pod, const NodeInfo& node) const;

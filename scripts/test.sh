@@ -1,8 +1,38 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds into build/, runs every test with ctest. Non-zero on failure.
+# Then (issue 9) the sanitizer step: the unit, service, server and end-to-end tests again under
+# ASan + UBSan in build-asan/ (Debug -O1); and, when clang is installed, each libFuzzer target
+# for a short bounded time. NBSCHED_SKIP_SANITIZE=1 / NBSCHED_SKIP_FUZZ=1 skip those steps;
+# NBSCHED_FUZZ_SECONDS sets the time per fuzz target (default 10).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
 ./scripts/build.sh
-cd build
-ctest --output-on-failure -j "$(nproc)" --timeout 300
+(cd build && ctest --output-on-failure -j "$(nproc)" --timeout 300)
+
+if [[ "${NBSCHED_SKIP_SANITIZE:-0}" != 1 ]]; then
+  echo "== sanitizer step: ASan + UBSan (build-asan/)"
+  # Only the binaries of the labels below are built; ctest's -L keeps to them.
+  SANITIZE_TARGETS=(nbsched nbsched_model_tests nbsched_codec_tests nbsched_predicates_tests
+    nbsched_priorities_tests nbsched_framework_tests nbsched_config_tests nbsched_service_tests
+    nbsched_e2e_tests nbsched_http_server_tests nbsched_ops_tests nbsched_hostile_client_tests
+    nbsched_tls_tests nbsched_shutdown_tests)
+  SANITIZE_LABELS='^(model|codec|predicates|priorities|framework|config|service|e2e|server)$'
+  launcher=()
+  command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+  cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-g -O1" \
+    -DNBSCHED_SANITIZE=address,undefined -DNBSCHED_BUILD_BENCH=OFF "${launcher[@]}" >/dev/null
+  targets=()
+  for t in "${SANITIZE_TARGETS[@]}"; do targets+=(--target "$t"); done
+  cmake --build build-asan -j "$(nproc)" "${targets[@]}"
+  (cd build-asan &&
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:strict_string_checks=1 \
+    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    ctest --output-on-failure -j "$(nproc)" --timeout 600 -L "$SANITIZE_LABELS")
+fi
+
+if [[ "${NBSCHED_SKIP_FUZZ:-0}" != 1 ]] && command -v clang++ >/dev/null &&
+  compgen -G "/usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a" >/dev/null; then
+  echo "== fuzz step: each target for ${NBSCHED_FUZZ_SECONDS:-10} s"
+  ./scripts/fuzz.sh "${NBSCHED_FUZZ_SECONDS:-10}"
+fi

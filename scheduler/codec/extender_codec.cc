@@ -513,7 +513,18 @@ std::string EncodeExplain(const framework::Decision& decision, std::string_view 
       out.push_back(':');
       AppendInt(&out, nd.scores[s]);
     }
-    out += "},\"weighted\":";
+    out.push_back('}');
+    if (!nd.details.empty()) {
+      out += ",\"details\":{";
+      for (size_t d = 0; d < nd.details.size(); ++d) {
+        if (d > 0) out.push_back(',');
+        AppendString(&out, nd.details[d].first);
+        out.push_back(':');
+        AppendInt(&out, nd.details[d].second);
+      }
+      out.push_back('}');
+    }
+    out += ",\"weighted\":";
     AppendInt(&out, nd.weighted);
     out += ",\"extenderScore\":";
     AppendInt(&out, nd.extender_score);

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "scheduler/model/node_info.h"
@@ -20,6 +21,8 @@ struct NodeDecision {
   /// Normalised 0..100 score per policy priority (same order as Decision::priority_names);
   /// empty for infeasible nodes or when scoring was not asked for.
   std::vector<int64_t> scores;
+  /// /explain only: plugin details ("GPUFragmentationPriority.fragmentationBefore", ...).
+  std::vector<std::pair<std::string, int64_t>> details;
   int64_t weighted = 0;        // S = Σ wᵢ·pᵢ
   int64_t extender_score = 0;  // 0..10, interfaces.md §4
   bool feasible() const { return status.ok(); }

@@ -16,40 +16,6 @@ std::shared_ptr<const NodeInfo> Placeholder(std::string_view name) {
                                           std::vector<std::shared_ptr<const Pod>>{});
 }
 
-// The per-node loops are bound by cache misses at thousands of nodes: each candidate is a
-// NodeInfo → Node → conditions/taints chain on the heap, and the predicates' first touch of a node
-// waits for memory (perf: most of CheckNodeCondition's time on one load). Prefetching a few
-// candidates ahead overlaps those misses; a stage reads only what an earlier stage fetched.
-class NodePrefetcher {
- public:
-  explicit NodePrefetcher(std::span<const NodeInfo* const> nodes) : nodes_(nodes) {
-    for (size_t j = 0; j < kInfoAhead; ++j) Step(j - kInfoAhead);
-  }
-  /// Call at the top of iteration i.
-  void Step(size_t i) const {
-    if (i + kInfoAhead < nodes_.size()) Fetch(nodes_[i + kInfoAhead], 2);
-    if (i + kNodeAhead < nodes_.size()) {
-      const Node* node = nodes_[i + kNodeAhead]->node_ptr().get();
-      Fetch(node, 4);
-    }
-    if (i + kDataAhead < nodes_.size()) {
-      const Node& node = nodes_[i + kDataAhead]->node();
-      if (!node.conditions.empty()) Fetch(node.conditions.data(), 2);
-      if (!node.taints.empty()) Fetch(node.taints.data(), 1);
-    }
-  }
-
- private:
-  static constexpr size_t kInfoAhead = 12;
-  static constexpr size_t kNodeAhead = 8;
-  static constexpr size_t kDataAhead = 4;
-  static void Fetch(const void* p, int lines) {
-    const char* c = static_cast<const char*>(p);
-    for (int l = 0; l < lines; ++l) __builtin_prefetch(c + 64 * l);
-  }
-  std::span<const NodeInfo* const> nodes_;
-};
-
 void Time(const ScheduleOptions& options, std::string_view plugin, Clock::time_point start) {
   if (options.timer != nullptr) (*options.timer)(plugin, Clock::now() - start);
 }
@@ -127,9 +93,7 @@ Decision Schedule(const Policy& policy, const Snapshot& snapshot, const Pod& pod
   feasible.reserve(candidates.nodes.size());
   feasible_index.reserve(candidates.nodes.size());
   const auto filter_start = Clock::now();
-  const NodePrefetcher prefetch(candidates.nodes);
   for (size_t i = 0; i < candidates.nodes.size(); ++i) {
-    prefetch.Step(i);
     NodeDecision& d = decision.nodes[i];
     d.node = candidates.nodes[i];
     if (i < candidates.missing.size() && candidates.missing[i]) {
@@ -156,6 +120,17 @@ Decision Schedule(const Policy& policy, const Snapshot& snapshot, const Pod& pod
       scores[j] = {feasible[j], plugin.Score(state, pod, *feasible[j])};
     }
     plugin.NormalizeScore(state, pod, scores);
+    if (options.details) {
+      std::vector<std::pair<std::string, int64_t>> details;
+      for (size_t j = 0; j < feasible.size(); ++j) {
+        details.clear();
+        plugin.Explain(state, pod, *feasible[j], details);
+        for (auto& [key, value] : details) {
+          decision.nodes[feasible_index[j]].details.emplace_back(
+              std::string(plugin.Name()) + "." + key, value);
+        }
+      }
+    }
     for (size_t j = 0; j < feasible.size(); ++j) {
       // A score outside 0..100 is a plugin bug: upstream rejects the attempt; nbsched clamps.
       decision.nodes[feasible_index[j]].scores[p] =

@@ -45,6 +45,8 @@ struct ScheduleOptions {
   /// Score the feasible nodes. /filter needs scores only with best-in-filter.
   bool score = true;
   const PluginTimer* timer = nullptr;
+  /// Collect each priority's Explain() details per feasible node (/explain).
+  bool details = false;
 };
 
 Decision Schedule(const Policy& policy, const Snapshot& snapshot, const Pod& pod,

@@ -79,6 +79,10 @@ class ScorePlugin : public Plugin {
   /// Optional: the GPU index(es) this plugin's score assumed for `pod` on `node` (e.g. the FGD
   /// score's GPU), so that bind and the simulator assign the GPU that was scored. Empty: no
   /// preference (the default rule of GpuSlots::Choose applies). Called after PreScore.
+  /// Optional, for /explain only: extra integers describing how this plugin saw the node (e.g.
+  /// GPUFragmentationPriority's fragmentation before/after). Called after PreScore.
+  virtual void Explain(const CycleState& /*state*/, const Pod& /*pod*/, const NodeInfo& /*node*/,
+                       std::vector<std::pair<std::string, int64_t>>& /*details*/) const {}
   virtual std::vector<int> PreferredGpus(const CycleState& /*state*/, const Pod& /*pod*/,
                                          const NodeInfo& /*node*/) const {
     return {};

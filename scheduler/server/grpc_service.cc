@@ -73,6 +73,7 @@ void ToExplain(const CoreResult& r, const AssumedMap& assumed, v1::ExplainRespon
     }
     const size_t count = std::min(nd.scores.size(), d.priority_names.size());
     for (size_t s = 0; s < count; ++s) (*n->mutable_scores())[d.priority_names[s]] = nd.scores[s];
+    for (const auto& [key, value] : nd.details) (*n->mutable_details())[key] = value;
     n->set_weighted(nd.weighted);
     n->set_extender_score(nd.extender_score);
   }

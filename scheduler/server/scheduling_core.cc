@@ -31,6 +31,7 @@ CoreResult Run(Verb verb, Inputs inputs, std::shared_ptr<const Pod> pod,
   framework::ScheduleOptions run;
   run.score = NeedsScores(verb, *r.inputs.policy);
   run.timer = options.plugin_timer;
+  run.details = verb == Verb::kExplain;
   r.decision = framework::Schedule(*r.inputs.policy, *r.inputs.snapshot, *r.pod, r.candidates, run);
   if (options.on_nodes_evaluated)
     options.on_nodes_evaluated(static_cast<int64_t>(r.candidates.nodes.size()));

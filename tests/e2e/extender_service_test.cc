@@ -4,6 +4,7 @@
 #include "scheduler/server/extender_service.h"
 
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -314,6 +315,33 @@ TEST_CASE("Assumed pods expire unless confirmed", "[e2e][service][bind]") {
   CHECK(cluster.ExpireAssumed(now + std::chrono::seconds(31)) == 1);
   CHECK(cluster.assumed_count() == 0);
   CHECK(cluster.Current()->Find("gpu-1")->requested().scalars.Get("nvidia.com/gpu") == 1);  // carol
+}
+
+TEST_CASE("Explain shows the fragmentation policy's view of each node", "[e2e][service][gpu]") {
+  Fixture f(
+      "priorities:\n  - {name: GPUFragmentationPriority, weight: 1}\n"
+      "selection: best-in-filter\n");
+  const json erin = json::parse(ReadFile("examples/gpu-notebook-pod.json"));
+  const json explain =
+      json::parse(f.Post(&ExtenderService::Explain, Args(erin, {"gpu-1"}).dump()).body);
+  const json& gpu1 = explain["nodes"][0];
+  // M from the running pods; carol holds GPU 0, so erin is scored on GPU 1.
+  CHECK(gpu1["details"]["GPUFragmentationPriority.gpuIndex"] == 1);
+  const int64_t before = gpu1["details"]["GPUFragmentationPriority.fragmentationBefore"];
+  const int64_t after = gpu1["details"]["GPUFragmentationPriority.fragmentationAfter"];
+  // score = trunc(100 · σ((before − after) / 1000)).
+  const double sigma = 1.0 / (1.0 + std::exp(-static_cast<double>(before - after) / 1000.0));
+  CHECK(gpu1["scores"]["GPUFragmentationPriority"].get<int64_t>() ==
+        Approx(std::trunc(100 * sigma)).margin(1));
+  // best-in-filter: /filter keeps gpu-1 alone; bind records the GPU the score picked.
+  CHECK(json::parse(
+            f.Post(&ExtenderService::Filter, Args(erin, {"gpu-1"}).dump()).body)["NodeNames"] ==
+        json{"gpu-1"});
+  const json bind = {{"PodName", "jupyter-erin"},
+                     {"PodNamespace", "jhub"},
+                     {"PodUID", erin["metadata"]["uid"]},
+                     {"Node", "gpu-1"}};
+  REQUIRE(json::parse(f.Post(&ExtenderService::Bind, bind.dump()).body)["Error"] == "");
 }
 
 TEST_CASE("Preempt keeps only nodes where the victims free enough GPUs",

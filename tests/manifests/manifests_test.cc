@@ -380,7 +380,7 @@ TEST_CASE("the policy ConfigMap passes check-policy", "[manifests][policy]") {
                                                   {"GPUAwarePriority", 2}});
   CHECK(p.WeightSum() == 5);                                                        // 1 + 1 + 1 + 2
   CHECK(p.filters.size() == framework::Registry::Default().filter_names().size());  // all
-  CHECK(p.selection == framework::Selection::kScore);
+  CHECK(p.selection == framework::Selection::kBestInFilter);
   CHECK(p.tie_break_seed == 0);
 }
 

@@ -1,0 +1,92 @@
+// The real `nbsched serve`: SIGTERM while a request is in flight (a client mid-body). The server
+// stops accepting, the in-flight request is still answered (with Connection: close), idle
+// keep-alive connections are closed, and the process exits 0.
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <csignal>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "tests/testing/http_client.h"
+#include "tests/testing/subprocess.h"
+
+namespace nbsched {
+namespace {
+
+using nlohmann::json;
+using std::chrono::milliseconds;
+using testing::RawConnection;
+using testing::Subprocess;
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+bool Refused(uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const bool refused = ::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0;
+  ::close(fd);
+  return refused;
+}
+
+TEST_CASE("SIGTERM: the in-flight request is answered, then exit 0", "[e2e][shutdown]") {
+  Subprocess server({NBSCHED_BINARY, "serve", "--listen", "127.0.0.1:0", "--snapshot",
+                     "examples/cluster.json", "--policy", "examples/policy.yaml", "--threads", "2",
+                     "--read-timeout", "20s"});
+  REQUIRE(server.started());
+  const auto line = server.ReadLine(milliseconds(20000));
+  REQUIRE(line.has_value());
+  const std::string prefix = "nbsched ready on http://127.0.0.1:";
+  REQUIRE(line->starts_with(prefix));
+  const auto port = static_cast<uint16_t>(std::stoi(line->substr(prefix.size())));
+
+  const json args = {{"Pod", json::parse(ReadFile("examples/notebook-pod.json"))},
+                     {"NodeNames", {"master", "worker-1", "worker-2", "gpu-1"}}};
+  const std::string body = args.dump();
+  const std::string head =
+      "POST /filter HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Content-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n";
+  // An idle keep-alive connection (one request done) and a client half-way through its body.
+  RawConnection idle(port);
+  REQUIRE(idle.Send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"));
+  REQUIRE(idle.ReadResponse().has_value());
+  RawConnection in_flight(port);
+  REQUIRE(in_flight.Send(head + body.substr(0, body.size() / 2)));
+  REQUIRE(in_flight.OpenAndQuiet());
+
+  server.Signal(SIGTERM);
+  // Stop() has begun once new connections are refused (each probe waits for the kernel only).
+  bool refused = false;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!refused && std::chrono::steady_clock::now() < deadline) {
+    refused = Refused(port);
+    if (!refused) idle.WaitClosed(milliseconds(20));
+  }
+  REQUIRE(refused);
+  CHECK(idle.WaitClosed(milliseconds(5000)));  // idle connections go at once
+
+  REQUIRE(in_flight.Send(body.substr(body.size() / 2)));
+  const auto res = in_flight.ReadResponse(milliseconds(10000));
+  REQUIRE(res.has_value());
+  CHECK(res->status == 200);
+  CHECK(testing::Lowercase(res->Header("Connection")) == "close");
+  CHECK(json::parse(res->body)["NodeNames"] == json{"worker-1", "worker-2", "gpu-1"});
+  CHECK(server.Wait(milliseconds(15000)) == 0);
+}
+
+}  // namespace
+}  // namespace nbsched
