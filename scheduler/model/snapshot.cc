@@ -19,19 +19,25 @@ std::shared_ptr<const Snapshot> Snapshot::WithNodeInfo(
   auto next = std::make_shared<Snapshot>();
   next->nodes_ = nodes_;
   next->workloads_ = workloads_;
-  next->index_.reserve(nodes_.size());
-  for (size_t i = 0; i < next->nodes_.size(); ++i) {
-    if (next->nodes_[i]->name() == replacement->name()) next->nodes_[i] = replacement;
-    next->index_.emplace(next->nodes_[i]->name(), i);
+  next->index_ = index_;  // names are unchanged; views stay valid while the old Node lives
+  const auto it = index_.find(replacement->name());
+  if (it == index_.end()) return next;
+  const NodeInfo& old = *nodes_[it->second];
+  // The index keys view the old Node's name: re-key this one entry to the replacement's.
+  next->index_.erase(old.name());
+  next->index_.emplace(replacement->name(), it->second);
+  next->pod_count_ = pod_count_ - old.pods().size() + replacement->pods().size();
+  const auto has_affinity = [](const std::shared_ptr<const Pod>& pod) {
+    return !pod->pod_affinity.empty() || !pod->pod_anti_affinity.empty();
+  };
+  next->pods_with_affinity_.reserve(pods_with_affinity_.size());
+  for (const auto& pod : pods_with_affinity_) {
+    if (pod->node_name != old.name()) next->pods_with_affinity_.push_back(pod);
   }
-  for (const auto& info : next->nodes_) {
-    next->pod_count_ += info->pods().size();
-    for (const auto& pod : info->pods()) {
-      if (!pod->pod_affinity.empty() || !pod->pod_anti_affinity.empty()) {
-        next->pods_with_affinity_.push_back(pod);
-      }
-    }
+  for (const auto& pod : replacement->pods()) {
+    if (has_affinity(pod)) next->pods_with_affinity_.push_back(pod);
   }
+  next->nodes_[it->second] = std::move(replacement);
   return next;
 }
 

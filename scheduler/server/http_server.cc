@@ -255,6 +255,12 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   void OnHandshake(beast::error_code ec) requires(kTls) {
     if (ec) return Close();
     handshake_done_ = true;
+    // Under mutual TLS a client may still connect without a certificate (the kubelet's probes
+    // do); such a connection is limited to TlsOptions::anonymous_paths. A certificate that does
+    // not chain to the client CA has already failed the handshake.
+    SSL* ssl = stream_.native_handle();
+    client_verified_ =
+        SSL_get0_peer_certificate(ssl) != nullptr && SSL_get_verify_result(ssl) == X509_V_OK;
     ReadRequest();
   }
 
@@ -389,7 +395,12 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     }
     req.body = std::move(msg.body());
     const auto started = Clock::now();
-    HttpResponse res = server_.Dispatch(req);
+    HttpResponse res = NeedsClientCertificate(req.path)
+                           ? ErrorResponse(403,
+                                           "a client certificate signed by the client CA is "
+                                           "required for " +
+                                               req.path)
+                           : server_.Dispatch(req);
     if (res.status < 200 || res.status > 999) {  // Beast throws on > 999; 1xx would break framing
       res = ErrorResponse(500,
                           "internal error: handler returned status " + std::to_string(res.status));
@@ -398,6 +409,17 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     // Read after the handler: a Stop() that began meanwhile must end this connection.
     const bool keep_alive = msg.keep_alive() && !server_.stopping.load();
     Write(std::move(res), msg.version(), keep_alive);
+  }
+
+  bool NeedsClientCertificate(std::string_view path) const {
+    if constexpr (kTls) {
+      const auto& tls = opts().tls;
+      if (client_verified_ || !tls || tls->client_ca_file.empty()) return false;
+      return std::find(tls->anonymous_paths.begin(), tls->anonymous_paths.end(), path) ==
+             tls->anonymous_paths.end();
+    } else {
+      return false;
+    }
   }
 
   void ReplyAndClose(int status, std::string_view message, unsigned version) {
@@ -469,6 +491,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   Phase phase_ = Phase::kIdle;
   bool first_request_ = true;
   bool handshake_done_ = false;
+  bool client_verified_ = false;  // TLS: a client certificate chaining to the client CA
   Clock::time_point deadline_;
   size_t header_bytes_ = 0;
   beast::flat_buffer buffer_;

@@ -72,8 +72,9 @@ struct ServerOptions {
   /// Set: HTTPS only (HTTP/1.1 over TLS 1.2+, ALPN http/1.1), with the certificate files re-read
   /// when they change (see tls.h); with a client CA, mutual TLS. Start() fails with
   /// InvalidArgument if the files do not load. A client that fails the handshake (plain HTTP,
-  /// no or a foreign client certificate) is closed without a reply; over max_connections, TLS
-  /// connections are closed without the 503.
+  /// a client certificate from another CA) is closed without a reply; under mutual TLS a client
+  /// without a certificate gets 403 on every path but tls->anonymous_paths; over
+  /// max_connections, TLS connections are closed without the 503.
   std::optional<TlsOptions> tls;
   /// Called after every reply is decided (path, status, time spent handling it; for requests
   /// rejected before routing, e.g. 413, the path is empty). Must be thread-safe and cheap.

@@ -71,7 +71,9 @@ absl::StatusOr<std::shared_ptr<ssl::context>> BuildTlsContext(const TlsOptions& 
     STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(options.client_ca_file.c_str());
     if (names == nullptr) return FileError("no CA certificate in", options.client_ca_file);
     SSL_CTX_set_client_CA_list(native, names);
-    SSL_CTX_set_verify(native, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
+    // No SSL_VERIFY_FAIL_IF_NO_PEER_CERT: certificate-less clients are limited per path by the
+    // HTTP server (tls.h).
+    SSL_CTX_set_verify(native, SSL_VERIFY_PEER, nullptr);
     // Session resumption with client verification needs a session id context.
     static constexpr unsigned char kSidContext[] = "nbsched";
     SSL_CTX_set_session_id_context(native, kSidContext, sizeof(kSidContext) - 1);

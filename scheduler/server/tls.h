@@ -11,7 +11,10 @@
 /// between two writes) is ignored and retried at the next check; the old context stays.
 ///
 /// Only TLS 1.2 and 1.3; ALPN selects `http/1.1` when the client offers it (no ALPN otherwise).
-/// With a client CA, a client certificate is required and must chain to that CA.
+/// With a client CA, the server asks for a client certificate; one that does not chain to the CA
+/// fails the handshake. A client that sends none completes the handshake but gets only
+/// `anonymous_paths` (the kubelet's HTTPS probes send no certificate); every other path answers
+/// 403. So only kube-scheduler's certificate reaches the scheduling endpoints.
 ///
 /// Thread-safety: Current() from any thread.
 
@@ -21,6 +24,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
@@ -32,6 +36,8 @@ struct TlsOptions {
   std::string client_ca_file;  // PEM: CA(s) a client certificate must chain to; empty = none
   /// The files are looked at again at most this often (on new connections).
   std::chrono::milliseconds reload_check{std::chrono::seconds(10)};
+  /// Under mutual TLS, the paths served to clients without a certificate.
+  std::vector<std::string> anonymous_paths = {"/healthz", "/readyz"};
 };
 
 /// Builds a server context from the files now. InvalidArgument naming the file on failure.

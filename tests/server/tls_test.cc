@@ -209,6 +209,11 @@ struct TlsServer {
       r.body = "ok";
       return r;
     });
+    http.Route("GET", "/filter", [](const HttpRequest&) {
+      HttpResponse r;
+      r.body = "{}";
+      return r;
+    });
     auto started = http.Start();
     REQUIRE(started.ok());
     port = *started;
@@ -256,23 +261,28 @@ TEST_CASE("Mutual TLS: only a certificate from the client CA is accepted", "[ser
   TlsServer server(pki.dir.path, /*mutual=*/true);
   const fs::path ca = pki.dir.path / "ca.crt";
   SECTION("kube-scheduler's CA-signed certificate") {
-    const TlsReply r = TlsGet(server.port, "/healthz", ca, pki.dir.path / "kube-scheduler.crt",
+    const TlsReply r = TlsGet(server.port, "/filter", ca, pki.dir.path / "kube-scheduler.crt",
                               pki.dir.path / "kube-scheduler.key");
     CHECK(r.status == 200);
-    CHECK(r.body == "ok");
+    CHECK(r.body == "{}");
   }
-  SECTION("no client certificate") {
+  SECTION("no client certificate: probes only, scheduling endpoints 403") {
+    CHECK(TlsGet(server.port, "/healthz", ca).status == 200);  // the kubelet's HTTPS probe
+    const TlsReply r = TlsGet(server.port, "/filter", ca);
+    CHECK(r.status == 403);
+    CHECK_THAT(r.body, Catch::Contains("client certificate"));
+  }
+  SECTION("a certificate from another CA, same subject: handshake refused") {
     // TLS 1.3: the client may finish its handshake before the server's alert; no reply either way.
-    CHECK(TlsGet(server.port, "/healthz", ca).status == 0);
-  }
-  SECTION("a certificate from another CA, same subject") {
     CHECK(TlsGet(server.port, "/healthz", ca, pki.dir.path / "stranger.crt",
                  pki.dir.path / "stranger.key")
               .status == 0);
   }
   SECTION("the server keeps serving good clients after rejecting") {
-    CHECK(TlsGet(server.port, "/healthz", ca).status == 0);
-    CHECK(TlsGet(server.port, "/healthz", ca, pki.dir.path / "kube-scheduler.crt",
+    CHECK(TlsGet(server.port, "/filter", ca, pki.dir.path / "stranger.crt",
+                 pki.dir.path / "stranger.key")
+              .status == 0);
+    CHECK(TlsGet(server.port, "/filter", ca, pki.dir.path / "kube-scheduler.crt",
                  pki.dir.path / "kube-scheduler.key")
               .status == 200);
   }
