@@ -9,6 +9,7 @@
 
 #include "absl/status/status.h"
 #include "scheduler/codec/internal/k8s_decode.h"
+#include "scheduler/model/text.h"
 
 namespace nbsched::codec {
 namespace {
@@ -117,89 +118,7 @@ void AppendInt(std::string* out, int64_t v) {
   out->append(buf, std::to_chars(buf, buf + sizeof(buf), v).ptr);
 }
 
-// Length of the valid UTF-8 sequence at s[i], or 0 when the bytes there are not one (overlong
-// forms, surrogates and values above U+10FFFF included), as Go's utf8.DecodeRuneInString.
-size_t Utf8SequenceLength(std::string_view s, size_t i) {
-  const auto byte = [&](size_t j) { return static_cast<unsigned char>(s[j]); };
-  const unsigned char c = byte(i);
-  size_t len = 0;
-  unsigned char lo = 0x80, hi = 0xBF;
-  if (c >= 0xC2 && c <= 0xDF) {
-    len = 2;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    len = 3;
-    if (c == 0xE0) lo = 0xA0;
-    if (c == 0xED) hi = 0x9F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    len = 4;
-    if (c == 0xF0) lo = 0x90;
-    if (c == 0xF4) hi = 0x8F;
-  } else {
-    return 0;
-  }
-  if (i + len > s.size()) return 0;
-  if (byte(i + 1) < lo || byte(i + 1) > hi) return 0;
-  for (size_t j = 2; j < len; ++j) {
-    if (byte(i + j) < 0x80 || byte(i + j) > 0xBF) return 0;
-  }
-  return len;
-}
-
-// A JSON string literal; control characters escaped, invalid UTF-8 bytes replaced by U+FFFD
-// one byte at a time (Go's encoding/json does the same).
-void AppendString(std::string* out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out->push_back('"');
-  size_t i = 0;
-  while (i < s.size()) {
-    const unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
-      size_t j = i + 1;  // copy the run of plain ASCII at once
-      while (j < s.size()) {
-        const unsigned char d = static_cast<unsigned char>(s[j]);
-        if (d < 0x20 || d >= 0x80 || d == '"' || d == '\\') break;
-        ++j;
-      }
-      out->append(s.data() + i, j - i);
-      i = j;
-      continue;
-    }
-    if (c < 0x80) {
-      switch (c) {
-        case '"':
-          out->append("\\\"");
-          break;
-        case '\\':
-          out->append("\\\\");
-          break;
-        case '\n':
-          out->append("\\n");
-          break;
-        case '\r':
-          out->append("\\r");
-          break;
-        case '\t':
-          out->append("\\t");
-          break;
-        default:
-          out->append("\\u00");
-          out->push_back(kHex[c >> 4]);
-          out->push_back(kHex[c & 0xF]);
-      }
-      ++i;
-      continue;
-    }
-    const size_t len = Utf8SequenceLength(s, i);
-    if (len == 0) {
-      out->append("\\ufffd");
-      ++i;
-    } else {
-      out->append(s.data() + i, len);
-      i += len;
-    }
-  }
-  out->push_back('"');
-}
+void AppendString(std::string* out, std::string_view s) { AppendJsonString(out, s); }
 
 std::string JoinReasons(const std::vector<std::string>& reasons) {
   std::string joined;

@@ -6,30 +6,10 @@
 
 #include "scheduler/codec/k8s_json.h"
 #include "scheduler/model/gpu.h"
+#include "scheduler/model/text.h"
 
 namespace nbsched::simulate {
 namespace {
-
-// Concatenates strings and numbers (absl::StrCat wants absl::string_view here).
-template <typename... T>
-std::string Cat(const T&... parts) {
-  std::ostringstream out;
-  (out << ... << parts);
-  return out.str();
-}
-
-// Splits on `sep`, keeping empty pieces (absl::StrSplit wants absl::string_view here).
-std::vector<std::string_view> Split(std::string_view text, char sep) {
-  std::vector<std::string_view> out;
-  size_t start = 0;
-  while (true) {
-    const size_t at = text.find(sep, start);
-    out.push_back(
-        text.substr(start, at == std::string_view::npos ? std::string_view::npos : at - start));
-    if (at == std::string_view::npos) return out;
-    start = at + 1;
-  }
-}
 
 constexpr int64_t kMiB = 1024 * 1024;
 

@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <utility>
 
+#include "scheduler/model/text.h"
+
 namespace nbsched::state {
 
 namespace {
@@ -16,38 +18,6 @@ constexpr size_t kMaxIncrementalNodes = 16;
 int KindIndex(ObjectKind kind) { return static_cast<int>(kind); }
 
 bool IsWorkload(ObjectKind kind) { return kind != ObjectKind::kNode && kind != ObjectKind::kPod; }
-
-std::string JsonString(std::string_view text) {
-  std::string out = "\"";
-  for (const char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
-}
 
 // resourceVersions are opaque strings; in practice (etcd) decimal numbers.
 bool ReachedVersion(const std::string& have, const std::string& want) {
