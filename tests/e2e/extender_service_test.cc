@@ -3,11 +3,13 @@
 
 #include "scheduler/server/extender_service.h"
 
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
 
 #include "scheduler/config/policy_loader.h"
 #include "scheduler/framework/registry.h"
@@ -342,6 +344,52 @@ TEST_CASE("Explain shows the fragmentation policy's view of each node", "[e2e][s
                      {"PodUID", erin["metadata"]["uid"]},
                      {"Node", "gpu-1"}};
   REQUIRE(json::parse(f.Post(&ExtenderService::Bind, bind.dump()).body)["Error"] == "");
+}
+
+TEST_CASE("Requests during policy flips each see one whole policy", "[e2e][service][reload]") {
+  Fixture f;
+  auto load = [](const std::string& yaml, int64_t generation) {
+    return *config::LoadPolicy(yaml, "policy.yaml", framework::Registry::Default(), generation);
+  };
+  // A: LeastRequested alone (weighted = its score); B: MostRequested × 3 (weighted = 3 × score).
+  const auto a = load("priorities:\n  - {name: LeastRequestedPriority, weight: 1}\n", 1);
+  const auto b = load("priorities:\n  - {name: MostRequestedPriority, weight: 3}\n", 2);
+  const std::string body = Args(NotebookPod(), {"worker-1", "worker-2", "gpu-1"}).dump();
+  f.policies.Publish(a);
+  std::atomic<bool> done{false};
+  std::atomic<int> mixed{0};
+  std::atomic<int> answered{0};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 4; ++t) {
+    readers.emplace_back([&] {
+      while (!done.load()) {
+        HttpRequest r;
+        r.body = body;
+        const json e = json::parse(f.service.Explain(r).body);
+        const int64_t generation = e["policyGeneration"];
+        for (const json& n : e["nodes"]) {
+          const json& scores = n["scores"];
+          const bool is_a = generation == 1 && scores.size() == 1 &&
+                            scores.contains("LeastRequestedPriority") &&
+                            n["weighted"] == scores["LeastRequestedPriority"];
+          const bool is_b = generation == 2 && scores.size() == 1 &&
+                            scores.contains("MostRequestedPriority") &&
+                            n["weighted"] == 3 * scores["MostRequestedPriority"].get<int64_t>();
+          if (!is_a && !is_b) ++mixed;
+        }
+        ++answered;
+      }
+    });
+  }
+  for (int flip = 0; flip < 2000; ++flip) f.policies.Publish(flip % 2 == 0 ? b : a);
+  // Keep flipping until the readers answered a few hundred requests, bounded.
+  for (int flip = 0; answered.load() < 400 && flip < 2'000'000; ++flip) {
+    f.policies.Publish(flip % 2 == 0 ? a : b);
+  }
+  done = true;
+  for (auto& t : readers) t.join();
+  CHECK(answered.load() >= 400);
+  CHECK(mixed.load() == 0);  // the main thread asserts; readers only count
 }
 
 TEST_CASE("Preempt keeps only nodes where the victims free enough GPUs",
