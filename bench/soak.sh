@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 REQUESTS=1000000
 CONNECTIONS=8
-CSV=soak.csv
+CSV=build/soak.csv
 BIN=${NBSCHED_BIN:-build/nbsched}
 while [[ $# -gt 0 ]]; do
   case "$1" in

@@ -205,7 +205,7 @@ long OpenFds(int pid) {
 
 int main(int argc, char** argv) {
   std::map<std::string, std::string> flags = {{"connections", "8"},
-                                              {"csv", "soak.csv"},
+                                              {"csv", "build/soak.csv"},
                                               {"examples", "examples"},
                                               {"requests", "20000"},
                                               {"server-pid", "0"}};
@@ -255,8 +255,7 @@ int main(int argc, char** argv) {
       for (;;) {
         const int64_t i = next.fetch_add(1);
         if (i >= total) break;
-        const Case& c =
-            cases[static_cast<size_t>(i % static_cast<int64_t>(cases.size()))];
+        const Case& c = cases[static_cast<size_t>(i % static_cast<int64_t>(cases.size()))];
         const int status = conn.Exchange(c.request);
         if (status != c.want) {
           errors.fetch_add(1);

@@ -7,6 +7,8 @@
 /// connection is served in order on its own strand: keep-alive (HTTP/1.1 by default, HTTP/1.0 with
 /// `Connection: keep-alive`), pipelined requests answered in turn, `Connection: close` honoured,
 /// `Expect: 100-continue` answered. Handlers run on the pool thread that read the request.
+/// With ServerOptions::tls the same server speaks HTTPS only (TLS 1.2+, ALPN http/1.1, optional
+/// mutual TLS, certificate files re-read on change: see tls.h).
 ///
 /// Errors are answered by the server itself, always with a JSON body `{"Error": "..."}`:
 ///   unknown path → 404; known path, other method → 405 with `Allow`; body over max_body_bytes →
