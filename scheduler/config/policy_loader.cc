@@ -28,9 +28,12 @@ class Loader {
     if (!root.IsDefined() || root.IsNull()) return Error(root, "the policy is empty");
     if (!root.IsMap()) return Error(root, "the policy must be a mapping (predicates, priorities)");
     bool has_predicates = false;
+    std::set<std::string> seen_keys;
     for (const auto& entry : root) {
       const std::string key = entry.first.Scalar();
       const YAML::Node& value = entry.second;
+      // YAML maps may not repeat a key; yaml-cpp keeps both, which would merge two lists.
+      if (!seen_keys.insert(key).second) return Error(entry.first, "duplicate key \"" + key + "\"");
       absl::Status s;
       if (key == "predicates") {
         has_predicates = true;

@@ -95,6 +95,10 @@ TEST_CASE("LoadPolicy rejects bad policies naming the line", "[config][policy]")
       {"empty", "", "the policy is empty"},
       {"not a mapping", "- LeastRequestedPriority\n", "must be a mapping"},
       {"priority without name", "priorities:\n  - {weight: 1}\n", "a priority needs a name"},
+      {"repeated top-level key (found by fuzzing)",
+       "priorities: [{name: LeastRequestedPriority}]\npriorities: [{name: "
+       "MostRequestedPriority}]\n",
+       "policy.yaml:2: duplicate key \"priorities\""},
   };
   for (const Row& row : rows) {
     DYNAMIC_SECTION(row.name) {
