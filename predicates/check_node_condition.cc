@@ -13,17 +13,10 @@ constexpr std::string_view kNetworkUnavailable = "node(s) had unavailable networ
 
 Status CheckNodeCondition::Filter(const CycleState&, const Pod&, const NodeInfo& node) const {
   // nbsched's choice (interfaces.md §5): a node that does not report Ready is not known to be
-  // ready, unlike 1.13, which only looked at conditions that were present. One pass over the
-  // conditions: this runs for every node of every request.
-  bool not_ready = true;
-  bool no_network = false;
-  for (const NodeCondition& c : node.node().conditions) {
-    if (c.type == "Ready") {
-      not_ready = c.status != "True";
-    } else if (c.type == "NetworkUnavailable") {
-      no_network = c.status != "False";
-    }
-  }
+  // ready, unlike 1.13, which only looked at conditions that were present. The conditions are
+  // read once per NodeInfo (NodeFlags::Of): this runs for every node of every request.
+  const bool not_ready = node.flags().not_ready;
+  const bool no_network = node.flags().network_unavailable;
   if (!not_ready && !no_network) return Status::Success();
   std::vector<std::string> reasons;
   if (not_ready) reasons.emplace_back(kNotReady);

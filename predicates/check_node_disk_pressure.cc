@@ -11,8 +11,7 @@ constexpr std::string_view kReason = "node(s) had disk pressure";
 
 // 1.13: DiskPressure=True fails every pod, whatever its QoS class.
 Status CheckNodeDiskPressure::Filter(const CycleState&, const Pod&, const NodeInfo& node) const {
-  const std::string* status = node.node().ConditionStatus("DiskPressure");
-  if (status == nullptr || *status != "True") return Status::Success();
+  if (!node.flags().disk_pressure) return Status::Success();
   return Status::UnschedulableAndUnresolvable({std::string(kReason)});
 }
 

@@ -28,8 +28,7 @@ bool IsBestEffort(const Pod& pod) {
 
 Status CheckNodeMemoryPressure::Filter(const CycleState&, const Pod& pod,
                                        const NodeInfo& node) const {
-  const std::string* status = node.node().ConditionStatus("MemoryPressure");
-  if (status == nullptr || *status != "True") return Status::Success();
+  if (!node.flags().memory_pressure) return Status::Success();
   if (!IsBestEffort(pod)) return Status::Success();
   return Status::UnschedulableAndUnresolvable({std::string(kReason)});
 }

@@ -11,8 +11,7 @@ constexpr std::string_view kReason = "node(s) had pid pressure";
 
 // 1.13: PIDPressure=True fails every pod, whatever its QoS class.
 Status CheckNodePIDPressure::Filter(const CycleState&, const Pod&, const NodeInfo& node) const {
-  const std::string* status = node.node().ConditionStatus("PIDPressure");
-  if (status == nullptr || *status != "True") return Status::Success();
+  if (!node.flags().pid_pressure) return Status::Success();
   return Status::UnschedulableAndUnresolvable({std::string(kReason)});
 }
 

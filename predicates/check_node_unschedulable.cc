@@ -17,7 +17,7 @@ bool ToleratesUnschedulable(const std::vector<Toleration>& tolerations) {
 
 Status CheckNodeUnschedulable::Filter(const CycleState&, const Pod& pod,
                                       const NodeInfo& node) const {
-  if (!node.node().unschedulable || ToleratesUnschedulable(pod.tolerations)) {
+  if (!node.flags().unschedulable || ToleratesUnschedulable(pod.tolerations)) {
     return Status::Success();
   }
   return Status::UnschedulableAndUnresolvable({std::string(kReason)});

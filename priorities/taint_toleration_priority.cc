@@ -12,6 +12,7 @@ int64_t TaintTolerationPriority::Score(const CycleState&, const Pod& pod,
   // Upstream first keeps the tolerations whose effect is empty or PreferNoSchedule; on a
   // PreferNoSchedule taint ToleratesTaint already rejects every other effect, so no copy is needed.
   int64_t intolerable = 0;
+  if (!node.flags().has_taints) return intolerable;
   for (const Taint& taint : node.node().taints) {
     if (taint.effect != kPreferNoSchedule) continue;
     if (!AnyToleratesTaint(pod.tolerations, taint)) ++intolerable;

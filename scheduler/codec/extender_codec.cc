@@ -120,66 +120,22 @@ void AppendInt(std::string* out, int64_t v) {
 
 void AppendString(std::string* out, std::string_view s) { AppendJsonString(out, s); }
 
-std::string JoinReasons(const std::vector<std::string>& reasons) {
-  std::string joined;
-  for (size_t i = 0; i < reasons.size(); ++i) {
-    if (i > 0) joined += ", ";
-    joined += reasons[i];
-  }
-  return joined;
-}
-
-// A set of names for "first occurrence wins" (open addressing, linear probing, no allocation per
-// element): replies list up to thousands of nodes, and a node-based set cost one malloc each.
-// Names must view std::strings (data() is never null; null marks an empty slot).
-class NameSet {
- public:
-  explicit NameSet(size_t expected) {
-    size_t capacity = 16;
-    while (capacity < 2 * expected) capacity *= 2;
-    slots_.resize(capacity);
-  }
-  /// True when `name` was not in the set yet.
-  bool Insert(std::string_view name) {
-    if (2 * (size_ + 1) > slots_.size()) Grow();
-    if (!Place(slots_, name)) return false;
-    ++size_;
-    return true;
-  }
-
- private:
-  static bool Place(std::vector<std::string_view>& slots, std::string_view name) {
-    const size_t mask = slots.size() - 1;
-    for (size_t i = std::hash<std::string_view>{}(name)&mask;; i = (i + 1) & mask) {
-      if (slots[i].data() == nullptr) {
-        slots[i] = name;
-        return true;
-      }
-      if (slots[i] == name) return false;
-    }
-  }
-  void Grow() {
-    std::vector<std::string_view> bigger(slots_.size() * 2);
-    for (std::string_view name : slots_) {
-      if (name.data() != nullptr) Place(bigger, name);
-    }
-    slots_ = std::move(bigger);
-  }
-
-  std::vector<std::string_view> slots_;
-  size_t size_ = 0;
-};
-
-// Writes `"name": "message"` members of a JSON object, once per name.
+// Writes `"name": "message"` members of a JSON object; the message is the reasons joined by
+// ", " (upstream's FailedNodesMap value), written without building it first.
 class FailureMap {
  public:
-  explicit FailureMap(size_t expected) : seen_(expected) {}
+  void Add(std::string_view name, const std::vector<std::string>& reasons) {
+    Open(name);
+    for (size_t i = 0; i < reasons.size(); ++i) {
+      if (i > 0) body_ += ", ";
+      AppendJsonEscaped(&body_, reasons[i]);
+    }
+    body_.push_back('"');
+  }
   void Add(std::string_view name, std::string_view message) {
-    if (!seen_.Insert(name)) return;
-    if (!body_.empty()) body_.push_back(',');
-    AppendString(&body_, name);
-    body_.push_back(':');
-    AppendString(&body_, message);
+    Open(name);
+    AppendJsonEscaped(&body_, message);
+    body_.push_back('"');
   }
   void AppendTo(std::string* out) const {
     out->push_back('{');
@@ -188,8 +144,12 @@ class FailureMap {
   }
 
  private:
+  void Open(std::string_view name) {
+    if (!body_.empty()) body_.push_back(',');
+    AppendString(&body_, name);
+    body_ += ":\"";
+  }
   std::string body_;
-  NameSet seen_;
 };
 
 }  // namespace
@@ -294,41 +254,35 @@ absl::StatusOr<PreemptionArgs> DecodePreemptionArgs(std::string_view body) {
 std::string EncodeFilterResult(const framework::Decision& decision, const ExtenderArgs& args) {
   const auto& nodes = decision.nodes;
   const bool best_only = decision.best >= 0 && decision.best < static_cast<int64_t>(nodes.size());
+  // One entry per name (the first occurrence's verdict), as kube-scheduler expects.
   std::vector<size_t> kept;
   kept.reserve(nodes.size());
-  size_t infeasible = 0;
-  size_t unresolvable_count = 0;
-  for (const framework::NodeDecision& nd : nodes) {
-    infeasible += !nd.feasible();
-    unresolvable_count += nd.status.code() == Status::Code::kUnschedulableAndUnresolvable;
-  }
-  FailureMap failed(best_only ? nodes.size() : infeasible);
-  FailureMap unresolvable(unresolvable_count);
-  NameSet kept_names(best_only ? 1 : nodes.size() - infeasible);
+  FailureMap failed;
+  FailureMap unresolvable;
   for (size_t i = 0; i < nodes.size(); ++i) {
     const framework::NodeDecision& nd = nodes[i];
-    const std::string& name = nd.node->name();
+    if (nd.duplicate) continue;
     if (!nd.feasible()) {
-      const std::string message = JoinReasons(nd.status.reasons());
-      failed.Add(name, message);
+      failed.Add(nd.name(), nd.status.reasons());
       if (nd.status.code() == Status::Code::kUnschedulableAndUnresolvable) {
-        unresolvable.Add(name, message);
+        unresolvable.Add(nd.name(), nd.status.reasons());
       }
     } else if (best_only && static_cast<int64_t>(i) != decision.best) {
-      failed.Add(name, kNotBestReason);
-    } else if (kept_names.Insert(name)) {
+      failed.Add(nd.name(), kNotBestReason);
+    } else {
       kept.push_back(i);
     }
   }
 
   std::string out;
-  out.reserve(256 + kept.size() * 32);
-  out += "{\"Nodes\":";
   if (args.cache_capable()) {
-    out += "null,\"NodeNames\":[";
+    size_t bytes = 256;
+    for (size_t i : kept) bytes += nodes[i].name().size() + 3;
+    out.reserve(bytes);
+    out += "{\"Nodes\":null,\"NodeNames\":[";
     for (size_t k = 0; k < kept.size(); ++k) {
       if (k > 0) out.push_back(',');
-      AppendString(&out, nodes[kept[k]].node->name());
+      AppendString(&out, nodes[kept[k]].name());
     }
     out += "]";
   } else {
@@ -345,7 +299,7 @@ std::string EncodeFilterResult(const framework::Decision& decision, const Extend
       auto it = by_name.find(name);
       return it == by_name.end() ? nullptr : it->second;
     };
-    out += "{\"metadata\":{},\"items\":[";
+    out += "{\"Nodes\":{\"metadata\":{},\"items\":[";
     bool first = true;
     for (size_t i : kept) {
       const std::string* raw = raw_for(i);
@@ -375,18 +329,23 @@ std::string EncodeFilterError(std::string_view message) {
 
 std::string EncodePrioritizeResult(const framework::Decision& decision) {
   std::string out = "[";
-  out.reserve(2 + decision.nodes.size() * 40);
-  NameSet seen(decision.nodes.size());
+  size_t bytes = 2;
+  for (const framework::NodeDecision& nd : decision.nodes) bytes += nd.name().size() + 24;
+  out.reserve(bytes);
   for (const framework::NodeDecision& nd : decision.nodes) {
-    const std::string& name = nd.node->name();
-    if (!seen.Insert(name)) continue;  // kube-scheduler would add both entries
+    if (nd.duplicate) continue;  // kube-scheduler would add both entries
     if (out.size() > 1) out.push_back(',');
     out += "{\"Host\":";
-    AppendString(&out, name);
-    out += ",\"Score\":";
+    AppendString(&out, nd.name());
     // Out-of-range scores are not checked by kube-scheduler; never send one.
-    AppendInt(&out, nd.feasible() ? std::clamp<int64_t>(nd.extender_score, 0, 10) : 0);
-    out.push_back('}');
+    const int64_t score = nd.feasible() ? std::clamp<int64_t>(nd.extender_score, 0, 10) : 0;
+    if (score < 10) {
+      out += ",\"Score\":";
+      out.push_back(static_cast<char>('0' + score));
+      out.push_back('}');
+    } else {
+      out += ",\"Score\":10}";
+    }
   }
   out.push_back(']');
   return out;

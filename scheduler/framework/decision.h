@@ -4,7 +4,9 @@
 /// the extender replies (filter, prioritize, explain) and the gRPC messages.
 
 #include <cstdint>
+#include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -15,12 +17,18 @@ namespace nbsched::framework {
 
 struct NodeDecision {
   const NodeInfo* node = nullptr;  // points into the request's snapshot/overlay; never null
+  /// The request's spelling of the name (views the request; empty: node->name()).
+  std::string_view name_view;
+  /// A later occurrence of a name already listed: replies skip it (one entry per host).
+  bool duplicate = false;
+  std::string_view name() const { return name_view.empty() ? node->name() : name_view; }
   /// Success when feasible; otherwise the failing predicates' reasons in policy order, code
   /// UnschedulableAndUnresolvable when any failing predicate said so.
   Status status;
   /// Normalised 0..100 score per policy priority (same order as Decision::priority_names);
-  /// empty for infeasible nodes or when scoring was not asked for.
-  std::vector<int64_t> scores;
+  /// empty for infeasible nodes or when scoring was not asked for. Views the Decision's
+  /// score_table (one allocation per request, not one per node).
+  std::span<const int64_t> scores;
   /// /explain only: plugin details ("GPUFragmentationPriority.fragmentationBefore", ...).
   std::vector<std::pair<std::string, int64_t>> details;
   int64_t weighted = 0;        // S = Σ wᵢ·pᵢ
@@ -29,7 +37,17 @@ struct NodeDecision {
 };
 
 struct Decision {
+  Decision() = default;
+  // Move-only: `nodes[i].scores` view `score_table`, whose buffer a move keeps and a copy would
+  // not.
+  Decision(Decision&&) = default;
+  Decision& operator=(Decision&&) = default;
+  Decision(const Decision&) = delete;
+  Decision& operator=(const Decision&) = delete;
+
   std::vector<NodeDecision> nodes;  // the candidates, in input order
+  /// Feasible-node scores, row after row (priority_names.size() per scored node).
+  std::vector<int64_t> score_table;
   std::vector<std::string> priority_names;
   int64_t weight_sum = 0;  // W
   int64_t policy_generation = 0;

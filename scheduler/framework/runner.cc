@@ -1,6 +1,7 @@
 #include "scheduler/framework/runner.h"
 
 #include <algorithm>
+#include <unordered_set>
 
 #include "scheduler/model/gpu.h"
 
@@ -22,15 +23,26 @@ void Time(const ScheduleOptions& options, std::string_view plugin, Clock::time_p
 
 Status RunFilters(const Policy& policy, const CycleState& state, const Pod& pod,
                   const NodeInfo& node) {
+  // The common failure is one predicate: its Status is returned as is (no copy of the reasons).
+  Status first;
   std::vector<std::string> reasons;
   bool unresolvable = false;
   for (const auto& filter : policy.filters) {
     Status s = filter->Filter(state, pod, node);
     if (s.ok()) continue;
     unresolvable |= s.code() != Status::Code::kUnschedulable;
+    if (first.ok()) {
+      first = std::move(s);
+      continue;
+    }
+    if (reasons.empty()) reasons = first.reasons();
     reasons.insert(reasons.end(), s.reasons().begin(), s.reasons().end());
   }
-  if (reasons.empty()) return Status::Success();
+  if (first.ok()) return first;
+  if (reasons.empty()) {
+    if (first.code() != Status::Code::kError) return first;  // one predicate failed
+    reasons = first.reasons();  // an Error counts as unresolvable, as with several failures
+  }
   return unresolvable ? Status::UnschedulableAndUnresolvable(std::move(reasons))
                       : Status::Unschedulable(std::move(reasons));
 }
@@ -41,15 +53,34 @@ Candidates ResolveNames(const Snapshot& snapshot, std::span<const std::string> n
   Candidates out;
   out.nodes.reserve(names.size());
   out.missing.reserve(names.size());
+  out.duplicate.reserve(names.size());
+  out.names.reserve(names.size());
+  size_t chars = 0;
+  for (const std::string& name : names) chars += name.size();
+  out.name_chars.reserve(chars);
+  // Duplicates without hashing the names again: known nodes by snapshot position, unknown
+  // names (rare) in a set.
+  std::vector<char> seen(snapshot.nodes().size(), 0);
+  std::unordered_set<std::string_view> seen_missing;
   for (const std::string& name : names) {
-    const NodeInfo* info = snapshot.Find(name);
-    const bool missing = info == nullptr;
+    const size_t position = snapshot.FindPosition(name);
+    const bool missing = position == NodeNameIndex::kNotFound;
+    const NodeInfo* info = nullptr;
+    bool duplicate = false;
     if (missing) {
       out.owned.push_back(Placeholder(name));
       info = out.owned.back().get();
+      duplicate = !seen_missing.insert(name).second;
+    } else {
+      info = snapshot.nodes()[position].get();
+      duplicate = seen[position] != 0;
+      seen[position] = 1;
     }
     out.nodes.push_back(info);
     out.missing.push_back(missing ? 1 : 0);
+    out.duplicate.push_back(duplicate ? 1 : 0);
+    out.names.emplace_back(out.name_chars.data() + out.name_chars.size(), name.size());
+    out.name_chars.insert(out.name_chars.end(), name.begin(), name.end());
   }
   return out;
 }
@@ -60,7 +91,10 @@ Candidates OverlayNodes(const Snapshot& snapshot,
   out.nodes.reserve(nodes.size());
   out.missing.assign(nodes.size(), 0);
   out.owned.reserve(nodes.size());
+  out.duplicate.reserve(nodes.size());
+  std::unordered_set<std::string_view> seen;
   for (const auto& node : nodes) {
+    out.duplicate.push_back(seen.insert(node->name).second ? 0 : 1);
     const NodeInfo* known = snapshot.Find(node->name);
     out.owned.push_back(known != nullptr ? known->WithNode(node)
                                          : std::make_shared<const NodeInfo>(
@@ -96,6 +130,8 @@ Decision Schedule(const Policy& policy, const Snapshot& snapshot, const Pod& pod
   for (size_t i = 0; i < candidates.nodes.size(); ++i) {
     NodeDecision& d = decision.nodes[i];
     d.node = candidates.nodes[i];
+    if (i < candidates.names.size()) d.name_view = candidates.names[i];
+    d.duplicate = i < candidates.duplicate.size() && candidates.duplicate[i] != 0;
     if (i < candidates.missing.size() && candidates.missing[i]) {
       d.status = Status::UnschedulableAndUnresolvable({std::string(kNodeNotFound)});
       continue;
@@ -110,7 +146,11 @@ Decision Schedule(const Policy& policy, const Snapshot& snapshot, const Pod& pod
   if (!options.score) return decision;
 
   const size_t num_scorers = policy.scorers.size();
-  for (size_t k : feasible_index) decision.nodes[k].scores.assign(num_scorers, 0);
+  decision.score_table.assign(feasible_index.size() * num_scorers, 0);
+  int64_t* const table = decision.score_table.data();
+  for (size_t j = 0; j < feasible_index.size(); ++j) {
+    decision.nodes[feasible_index[j]].scores = {table + j * num_scorers, num_scorers};
+  }
   std::vector<NodeScore> scores(feasible.size());
   for (size_t p = 0; p < num_scorers; ++p) {
     const ScorePlugin& plugin = *policy.scorers[p].plugin;
@@ -133,8 +173,7 @@ Decision Schedule(const Policy& policy, const Snapshot& snapshot, const Pod& pod
     }
     for (size_t j = 0; j < feasible.size(); ++j) {
       // A score outside 0..100 is a plugin bug: upstream rejects the attempt; nbsched clamps.
-      decision.nodes[feasible_index[j]].scores[p] =
-          std::clamp<int64_t>(scores[j].score, 0, kMaxNodeScore);
+      table[j * num_scorers + p] = std::clamp<int64_t>(scores[j].score, 0, kMaxNodeScore);
     }
     Time(options, plugin.Name(), start);
   }

@@ -24,6 +24,13 @@ namespace nbsched::framework {
 struct Candidates {
   std::vector<const NodeInfo*> nodes;
   std::vector<char> missing;  // 1 where the name is not in the cluster state
+  /// 1 where an earlier candidate has the same name (replies list each name once). May be
+  /// empty (hand-built candidates): no duplicates.
+  std::vector<char> duplicate;
+  /// The names as the request spelt them (views into `name_chars`), so that replies need not
+  /// visit every Node again. May be empty: the NodeInfos' names are used.
+  std::vector<std::string_view> names;
+  std::vector<char> name_chars;  // a vector: moving it keeps the characters where they are
   std::vector<std::shared_ptr<const NodeInfo>> owned;
 };
 

@@ -41,8 +41,34 @@ std::string_view NodeInfo::gpu_model() const {
   return it == node_->labels.end() ? std::string_view() : std::string_view(it->second);
 }
 
+NodeFlags NodeFlags::Of(const Node& node) {
+  NodeFlags f;
+  // CheckNodeCondition reads every condition (the last of a type wins); the pressure predicates
+  // read the first of their type (Node::ConditionStatus).
+  for (const NodeCondition& c : node.conditions) {
+    if (c.type == "Ready") {
+      f.not_ready = c.status != "True";
+    } else if (c.type == "NetworkUnavailable") {
+      f.network_unavailable = c.status != "False";
+    }
+  }
+  auto is_true = [&](std::string_view type) {
+    const std::string* status = node.ConditionStatus(type);
+    return status != nullptr && *status == "True";
+  };
+  f.memory_pressure = is_true("MemoryPressure");
+  f.disk_pressure = is_true("DiskPressure");
+  f.pid_pressure = is_true("PIDPressure");
+  f.unschedulable = node.unschedulable;
+  f.has_taints = !node.taints.empty();
+  return f;
+}
+
 NodeInfo::NodeInfo(std::shared_ptr<const Node> node, std::vector<std::shared_ptr<const Pod>> pods)
-    : node_(std::move(node)), pods_(std::move(pods)) {
+    : flags_(NodeFlags::Of(*node)),
+      pods_(std::move(pods)),
+      allocatable_(node->allocatable),
+      node_(std::move(node)) {
   const int64_t gpu_count = node_->allocatable.scalars.Get(kResourceNvidiaGpu);
   gpus_ = GpuSlots(static_cast<int>(std::clamp<int64_t>(gpu_count, 0, 4096)));
   for (const auto& pod : pods_) {

@@ -23,16 +23,34 @@ struct HostPort {
   friend bool operator==(const HostPort&, const HostPort&) = default;
 };
 
+/// Facts about the Node object that the per-node filter loop reads, computed once when the
+/// NodeInfo is built so that the common case never leaves the NodeInfo (one request visits every
+/// node: chasing the Node's condition, taint and label containers costs cache misses per node).
+struct NodeFlags {
+  bool not_ready = true;             // no Ready condition, or Ready != "True" (CheckNodeCondition)
+  bool network_unavailable = false;  // NetworkUnavailable present and != "False"
+  bool memory_pressure = false;      // first MemoryPressure condition == "True"
+  bool disk_pressure = false;        // first DiskPressure condition == "True"
+  bool pid_pressure = false;         // first PIDPressure condition == "True"
+  bool unschedulable = false;        // spec.unschedulable
+  bool has_taints = false;           // any taint at all (PodToleratesNodeTaints, TaintToleration)
+  static NodeFlags Of(const Node& node);
+};
+
 class NodeInfo {
  public:
   NodeInfo(std::shared_ptr<const Node> node, std::vector<std::shared_ptr<const Pod>> pods);
 
+  // Hot accessors first: everything below up to node() is stored inside the NodeInfo.
+  const NodeFlags& flags() const { return flags_; }
+  /// The node's rounded allocatable (a copy of Node::allocatable kept next to the sums).
+  const Resources& allocatable() const { return allocatable_; }
+  int64_t pod_count() const { return static_cast<int64_t>(pods_.size()); }
+
   const Node& node() const { return *node_; }
   const std::shared_ptr<const Node>& node_ptr() const { return node_; }
   const std::string& name() const { return node_->name; }
-  const Resources& allocatable() const { return node_->allocatable; }
   const std::vector<std::shared_ptr<const Pod>>& pods() const { return pods_; }
-  int64_t pod_count() const { return static_cast<int64_t>(pods_.size()); }
 
   /// Σ effective requests of the pods (Fit filter, BalancedAllocation).
   const Resources& requested() const { return requested_; }
@@ -52,13 +70,16 @@ class NodeInfo {
   std::shared_ptr<const NodeInfo> WithNode(std::shared_ptr<const Node> node) const;
 
  private:
-  std::shared_ptr<const Node> node_;
+  // Field order: what the default plugins read for every node sits in the first cache lines.
+  NodeFlags flags_;
   std::vector<std::shared_ptr<const Pod>> pods_;
+  Resources allocatable_;
   Resources requested_;
   Resources non_zero_requested_;
   Resources legacy_non_zero_requested_;
   std::vector<HostPort> used_ports_;
   GpuSlots gpus_;
+  std::shared_ptr<const Node> node_;
 };
 
 /// Host ports a pod asks for (regular containers, hostPort > 0), normalised.

@@ -1,17 +1,68 @@
 #include "scheduler/model/snapshot.h"
 
 #include <algorithm>
+#include <cstring>
+#include <functional>
 
 namespace nbsched {
 
+namespace {
+
+uint64_t HashName(std::string_view name) { return std::hash<std::string_view>{}(name); }
+
+}  // namespace
+
+size_t NodeNameIndex::SlotOf(std::string_view name, uint64_t hash) const {
+  const size_t mask = slots_.size() - 1;
+  for (size_t i = hash & mask;; i = (i + 1) & mask) {
+    const Slot& s = slots_[i];
+    if (s.data == nullptr) return i;
+    if (s.hash == hash && s.size == name.size() &&
+        std::memcmp(s.data, name.data(), name.size()) == 0) {
+      return i;
+    }
+  }
+}
+
+void NodeNameIndex::Grow() {
+  std::vector<Slot> old = std::move(slots_);
+  slots_.assign(old.empty() ? 16 : old.size() * 2, Slot{});
+  for (const Slot& s : old) {
+    if (s.data != nullptr) slots_[SlotOf({s.data, s.size}, s.hash)] = s;
+  }
+}
+
+bool NodeNameIndex::Insert(std::string_view name, size_t position) {
+  // Load factor ≤ 2/3; names longer than 4 GiB cannot come out of a decoder with a body limit.
+  if (3 * (size_ + 1) > 2 * slots_.size()) Grow();
+  const uint64_t hash = HashName(name);
+  Slot& s = slots_[SlotOf(name, hash)];
+  if (s.data != nullptr) return false;
+  s = {hash, name.data(), static_cast<uint32_t>(name.size()), static_cast<uint32_t>(position)};
+  ++size_;
+  return true;
+}
+
+void NodeNameIndex::Rebind(std::string_view name) {
+  if (slots_.empty()) return;
+  Slot& s = slots_[SlotOf(name, HashName(name))];
+  if (s.data != nullptr) s.data = name.data();
+}
+
+size_t NodeNameIndex::Find(std::string_view name) const {
+  if (slots_.empty()) return kNotFound;
+  const Slot& s = slots_[SlotOf(name, HashName(name))];
+  return s.data == nullptr ? kNotFound : s.position;
+}
+
 const NodeInfo* Snapshot::Find(std::string_view name) const {
-  auto it = index_.find(name);
-  return it == index_.end() ? nullptr : nodes_[it->second].get();
+  const size_t i = index_.Find(name);
+  return i == NodeNameIndex::kNotFound ? nullptr : nodes_[i].get();
 }
 
 std::shared_ptr<const NodeInfo> Snapshot::FindShared(std::string_view name) const {
-  auto it = index_.find(name);
-  return it == index_.end() ? nullptr : nodes_[it->second];
+  const size_t i = index_.Find(name);
+  return i == NodeNameIndex::kNotFound ? nullptr : nodes_[i];
 }
 
 std::shared_ptr<const Snapshot> Snapshot::WithNodeInfo(
@@ -20,12 +71,11 @@ std::shared_ptr<const Snapshot> Snapshot::WithNodeInfo(
   next->nodes_ = nodes_;
   next->workloads_ = workloads_;
   next->index_ = index_;  // names are unchanged; views stay valid while the old Node lives
-  const auto it = index_.find(replacement->name());
-  if (it == index_.end()) return next;
-  const NodeInfo& old = *nodes_[it->second];
-  // The index keys view the old Node's name: re-key this one entry to the replacement's.
-  next->index_.erase(old.name());
-  next->index_.emplace(replacement->name(), it->second);
+  const size_t position = index_.Find(replacement->name());
+  if (position == NodeNameIndex::kNotFound) return next;
+  const NodeInfo& old = *nodes_[position];
+  // The index keys view the old Node's name: point this one entry at the replacement's.
+  next->index_.Rebind(replacement->name());
   next->pod_count_ = pod_count_ - old.pods().size() + replacement->pods().size();
   const auto has_affinity = [](const std::shared_ptr<const Pod>& pod) {
     return !pod->pod_affinity.empty() || !pod->pod_anti_affinity.empty();
@@ -37,7 +87,7 @@ std::shared_ptr<const Snapshot> Snapshot::WithNodeInfo(
   for (const auto& pod : replacement->pods()) {
     if (has_affinity(pod)) next->pods_with_affinity_.push_back(pod);
   }
-  next->nodes_[it->second] = std::move(replacement);
+  next->nodes_[position] = std::move(replacement);
   return next;
 }
 
@@ -87,7 +137,7 @@ std::shared_ptr<const Snapshot> SnapshotBuilder::Build() && {
     }
     snapshot->pod_count_ += pods.size();
     snapshot->nodes_.push_back(std::make_shared<const NodeInfo>(std::move(node), std::move(pods)));
-    snapshot->index_.emplace(snapshot->nodes_.back()->name(), snapshot->nodes_.size() - 1);
+    snapshot->index_.Insert(snapshot->nodes_.back()->name(), snapshot->nodes_.size() - 1);
   }
   snapshot->workloads_ = std::move(workloads_);
   return snapshot;

@@ -8,7 +8,6 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "scheduler/model/node_info.h"
@@ -27,11 +26,40 @@ struct WorkloadSelector {
   LabelSelector label_selector;
 };
 
+/// Node name → position, for the per-request name resolution (thousands of lookups per
+/// request): open addressing with linear probing over one flat array of {hash, name view,
+/// position}, so a lookup is one probe sequence plus one comparison against the Node's name, and
+/// a copy (Snapshot::WithNodeInfo, on every bind) is one memcpy. Names view the Nodes' strings.
+class NodeNameIndex {
+ public:
+  static constexpr size_t kNotFound = static_cast<size_t>(-1);
+  /// Adds `name` → `position` unless the name is already there; returns whether it was added.
+  bool Insert(std::string_view name, size_t position);
+  /// Points the entry of `name` (which must exist) at a new view of the same characters.
+  void Rebind(std::string_view name);
+  size_t Find(std::string_view name) const;
+  bool contains(std::string_view name) const { return Find(name) != kNotFound; }
+
+ private:
+  struct Slot {
+    uint64_t hash = 0;
+    const char* data = nullptr;  // nullptr: empty slot
+    uint32_t size = 0;
+    uint32_t position = 0;
+  };
+  size_t SlotOf(std::string_view name, uint64_t hash) const;  // its slot or the empty one
+  void Grow();
+  std::vector<Slot> slots_;
+  size_t size_ = 0;
+};
+
 class Snapshot {
  public:
   const std::vector<std::shared_ptr<const NodeInfo>>& nodes() const { return nodes_; }
   /// nullptr when no node has that name.
   const NodeInfo* Find(std::string_view name) const;
+  /// Position in nodes(), or NodeNameIndex::kNotFound.
+  size_t FindPosition(std::string_view name) const { return index_.Find(name); }
   std::shared_ptr<const NodeInfo> FindShared(std::string_view name) const;
   const std::vector<WorkloadSelector>& workloads() const { return workloads_; }
   /// Pods on some node that have required or preferred pod (anti-)affinity terms.
@@ -47,7 +75,7 @@ class Snapshot {
  private:
   friend class SnapshotBuilder;
   std::vector<std::shared_ptr<const NodeInfo>> nodes_;
-  std::unordered_map<std::string_view, size_t> index_;  // views into nodes_' names
+  NodeNameIndex index_;  // views into nodes_' names
   std::vector<WorkloadSelector> workloads_;
   std::vector<std::shared_ptr<const Pod>> pods_with_affinity_;
   size_t pod_count_ = 0;

@@ -36,8 +36,13 @@ size_t Utf8SequenceLength(std::string_view s, size_t i) {
 // A JSON string literal; control characters escaped, invalid UTF-8 bytes replaced by U+FFFD
 // one byte at a time (Go's encoding/json does the same).
 void AppendJsonString(std::string* out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
   out->push_back('"');
+  AppendJsonEscaped(out, s);
+  out->push_back('"');
+}
+
+void AppendJsonEscaped(std::string* out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
   size_t i = 0;
   while (i < s.size()) {
     const unsigned char c = static_cast<unsigned char>(s[i]);
@@ -86,7 +91,6 @@ void AppendJsonString(std::string* out, std::string_view s) {
       i += len;
     }
   }
-  out->push_back('"');
 }
 
 std::vector<std::string_view> Split(std::string_view text, char sep) {

@@ -13,6 +13,8 @@ namespace nbsched {
 
 /// Appends `s` as a quoted JSON string literal.
 void AppendJsonString(std::string* out, std::string_view s);
+/// Appends the inside of that literal (no quotes), e.g. to write one string in pieces.
+void AppendJsonEscaped(std::string* out, std::string_view s);
 inline std::string JsonString(std::string_view s) {
   std::string out;
   AppendJsonString(&out, s);

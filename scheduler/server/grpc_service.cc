@@ -9,7 +9,6 @@
 #include <fstream>
 #include <map>
 #include <sstream>
-#include <unordered_set>
 #include <vector>
 
 #include "scheduler/codec/k8s_json.h"
@@ -134,11 +133,10 @@ grpc::Status GrpcService::Prioritize(grpc::ServerContext* context,
     auto r = Run(Verb::kPrioritize, *request, {policies_.Current(), cluster_.Current()}, options_,
                  "pod_json");
     if (!r.ok()) return ToGrpc(r.status());
-    std::unordered_set<std::string_view> seen;
     for (const framework::NodeDecision& nd : r->decision.nodes) {
-      if (!seen.insert(nd.node->name()).second) continue;  // as HTTP: one entry per host
+      if (nd.duplicate) continue;  // as HTTP: one entry per host
       v1::HostScore* score = response->add_scores();
-      score->set_host(nd.node->name());
+      score->set_host(std::string(nd.name()));
       score->set_score(HostScore(nd));
     }
     return grpc::Status::OK;

@@ -1,7 +1,6 @@
 #include "scheduler/server/scheduling_core.h"
 
 #include <algorithm>
-#include <unordered_set>
 
 #include "scheduler/codec/extender_codec.h"
 
@@ -80,24 +79,20 @@ FilterSplit SplitFilter(const framework::Decision& decision) {
   FilterSplit split;
   const auto& nodes = decision.nodes;
   const bool best_only = decision.best >= 0 && decision.best < static_cast<int64_t>(nodes.size());
-  std::unordered_set<std::string_view> kept_names;
-  std::unordered_set<std::string_view> failed_names;
-  std::unordered_set<std::string_view> unresolvable_names;
+  // One entry per name, the first occurrence's verdict (as the HTTP encoder).
   for (size_t i = 0; i < nodes.size(); ++i) {
     const framework::NodeDecision& nd = nodes[i];
-    const std::string& name = nd.node->name();
+    if (nd.duplicate) continue;
+    const std::string name(nd.name());
     if (!nd.feasible()) {
       std::string message = JoinReasons(nd.status.reasons());
-      if (nd.status.code() == Status::Code::kUnschedulableAndUnresolvable &&
-          unresolvable_names.insert(name).second) {
+      if (nd.status.code() == Status::Code::kUnschedulableAndUnresolvable) {
         split.unresolvable.emplace_back(name, message);
       }
-      if (failed_names.insert(name).second) split.failed.emplace_back(name, std::move(message));
+      split.failed.emplace_back(name, std::move(message));
     } else if (best_only && static_cast<int64_t>(i) != decision.best) {
-      if (failed_names.insert(name).second) {
-        split.failed.emplace_back(name, std::string(codec::kNotBestReason));
-      }
-    } else if (kept_names.insert(name).second) {
+      split.failed.emplace_back(name, std::string(codec::kNotBestReason));
+    } else {
       split.kept.push_back(name);
     }
   }

@@ -56,11 +56,13 @@ Fixture MakeDecision(const std::vector<std::shared_ptr<const Node>>& nodes) {
     if (node->name == "cpu-1") {
       nd.status = Status::Unschedulable({"Insufficient nvidia.com/gpu"});
     } else if (node->name == "gpu-1") {
-      nd.scores = {65, 96, 100};
+      static constexpr int64_t kScores[] = {65, 96, 100};
+      nd.scores = kScores;
       nd.weighted = 261;
       nd.extender_score = 9;  // (10·261 + 50·3) / (100·3) = 2760/300 = 9
     } else {
-      nd.scores = {38, 79, 100};
+      static constexpr int64_t kScores[] = {38, 79, 100};
+      nd.scores = kScores;
       nd.weighted = 217;
       nd.extender_score = 7;  // (10·217 + 150) / 300 = 2320/300 = 7
     }
@@ -149,6 +151,20 @@ TEST_CASE("(b) prioritize", "[codec][extender_codec]") {
                           {"Host":"gpu-1","Score":0}])"));
   }
   SECTION("no nodes: an empty array") { CHECK(EncodePrioritizeResult(Decision()) == "[]"); }
+  SECTION("a repeated name is listed once, with its first verdict") {
+    Fixture g = MakeDecision(std::vector<std::string>{"gpu-1", "cpu-1", "gpu-1", "cpu-1"});
+    g.decision.nodes[2].duplicate = true;
+    g.decision.nodes[3].duplicate = true;
+    g.decision.nodes[0].name_view = "gpu-1";  // the request's spelling, as ResolveNames sets
+    CHECK(Parse(EncodePrioritizeResult(g.decision)) ==
+          json::parse(R"([{"Host":"gpu-1","Score":9},{"Host":"cpu-1","Score":0}])"));
+    ExtenderArgs names_only;
+    names_only.node_names.emplace();
+    CHECK(Parse(EncodeFilterResult(g.decision, names_only)) ==
+          json::parse(R"({"Nodes":null,"NodeNames":["gpu-1"],"Error":"",
+                          "FailedNodes":{"cpu-1":"Insufficient nvidia.com/gpu"},
+                          "FailedAndUnresolvableNodes":{}})"));
+  }
 }
 
 TEST_CASE("(d) bind and preempt", "[codec][extender_codec]") {

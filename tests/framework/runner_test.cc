@@ -1,5 +1,6 @@
 #include "scheduler/framework/runner.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <map>
 #include <set>
@@ -91,12 +92,29 @@ TEST_CASE("Runner keeps every failing predicate's reasons in policy order", "[fr
   CHECK(d.nodes[0].status == Status::UnschedulableAndUnresolvable({"r1", "r2", "r3"}));
   CHECK(d.nodes[1].status == Status::Unschedulable({"r4"}));
   CHECK(d.nodes[2].feasible());
-  CHECK(d.nodes[2].scores == std::vector<int64_t>{70});
+  CHECK(std::ranges::equal(d.nodes[2].scores, std::vector<int64_t>{70}));
   CHECK(d.nodes[2].weighted == 140);
   CHECK(d.nodes[2].extender_score == 7);  // (1400 + 100) / 200 = 7
   CHECK(d.nodes[3].status == Status::UnschedulableAndUnresolvable({std::string(kNodeNotFound)}));
   CHECK(d.nodes[3].node->name() == "ghost");
   CHECK(d.best == -1);  // selection: score
+}
+
+TEST_CASE("ResolveNames marks repeated names and keeps the request's spelling",
+          "[framework][runner]") {
+  auto snapshot = MakeSnapshot({{MakeNode("a").Obj(), {}}, {MakeNode("b").Obj(), {}}});
+  std::vector<std::string> names = {"a", "ghost", "b", "a", "ghost"};
+  const Candidates c = ResolveNames(*snapshot, names);
+  CHECK(c.missing == std::vector<char>{0, 1, 0, 0, 1});
+  CHECK(c.duplicate == std::vector<char>{0, 0, 0, 1, 1});
+  CHECK(c.nodes[0] == c.nodes[3]);
+  names.assign(5, "overwritten");  // the candidates own their copy of the names
+  const Decision d = Schedule(Policy(), *snapshot, MakePod().Obj(), c);
+  REQUIRE(d.nodes.size() == 5);
+  CHECK(d.nodes[1].name() == "ghost");
+  CHECK(d.nodes[3].name() == "a");
+  CHECK(d.nodes[3].duplicate);
+  CHECK_FALSE(d.nodes[2].duplicate);
 }
 
 TEST_CASE("Runner clamps plugin scores to 0..100", "[framework][runner]") {
