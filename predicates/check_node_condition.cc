@@ -18,10 +18,14 @@ Status CheckNodeCondition::Filter(const CycleState&, const Pod&, const NodeInfo&
   const bool not_ready = node.flags().not_ready;
   const bool no_network = node.flags().network_unavailable;
   if (!not_ready && !no_network) return Status::Success();
-  std::vector<std::string> reasons;
-  if (not_ready) reasons.emplace_back(kNotReady);
-  if (no_network) reasons.emplace_back(kNetworkUnavailable);
-  return Status::UnschedulableAndUnresolvable(std::move(reasons));
+  static const Status kNotReadyOnly =
+      Status::UnschedulableAndUnresolvable({std::string(kNotReady)});
+  static const Status kNoNetworkOnly =
+      Status::UnschedulableAndUnresolvable({std::string(kNetworkUnavailable)});
+  static const Status kBoth = Status::UnschedulableAndUnresolvable(
+      {std::string(kNotReady), std::string(kNetworkUnavailable)});
+  if (!not_ready) return kNoNetworkOnly;
+  return no_network ? kBoth : kNotReadyOnly;
 }
 
 }  // namespace nbsched::predicates

@@ -30,7 +30,8 @@ Status CheckNodeMemoryPressure::Filter(const CycleState&, const Pod& pod,
                                        const NodeInfo& node) const {
   if (!node.flags().memory_pressure) return Status::Success();
   if (!IsBestEffort(pod)) return Status::Success();
-  return Status::UnschedulableAndUnresolvable({std::string(kReason)});
+  static const Status kFailure = Status::UnschedulableAndUnresolvable({std::string(kReason)});
+  return kFailure;
 }
 
 }  // namespace nbsched::predicates

@@ -12,7 +12,8 @@ constexpr std::string_view kReason = "node(s) had pid pressure";
 // 1.13: PIDPressure=True fails every pod, whatever its QoS class.
 Status CheckNodePIDPressure::Filter(const CycleState&, const Pod&, const NodeInfo& node) const {
   if (!node.flags().pid_pressure) return Status::Success();
-  return Status::UnschedulableAndUnresolvable({std::string(kReason)});
+  static const Status kFailure = Status::UnschedulableAndUnresolvable({std::string(kReason)});
+  return kFailure;
 }
 
 }  // namespace nbsched::predicates

@@ -20,7 +20,8 @@ Status CheckNodeUnschedulable::Filter(const CycleState&, const Pod& pod,
   if (!node.flags().unschedulable || ToleratesUnschedulable(pod.tolerations)) {
     return Status::Success();
   }
-  return Status::UnschedulableAndUnresolvable({std::string(kReason)});
+  static const Status kFailure = Status::UnschedulableAndUnresolvable({std::string(kReason)});
+  return kFailure;
 }
 
 }  // namespace nbsched::predicates

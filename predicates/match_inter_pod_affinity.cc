@@ -161,13 +161,18 @@ Status MatchInterPodAffinity::Filter(const CycleState& cycle_state, const Pod& p
   if (state == nullptr) return Status::Error("MatchInterPodAffinity: PreFilter state missing");
   const Labels& labels = node.node().labels;
   if (!SatisfiesAffinity(*state, pod, labels)) {
-    return Status::UnschedulableAndUnresolvable({std::string(kAffinityNotMatch)});
+    static const Status kFailure =
+        Status::UnschedulableAndUnresolvable({std::string(kAffinityNotMatch)});
+    return kFailure;
   }
   if (!SatisfiesAntiAffinity(*state, pod, labels)) {
-    return Status::Unschedulable({std::string(kAntiAffinityNotMatch)});
+    static const Status kFailure = Status::Unschedulable({std::string(kAntiAffinityNotMatch)});
+    return kFailure;
   }
   if (!SatisfiesExistingAntiAffinity(*state, labels)) {
-    return Status::Unschedulable({std::string(kExistingAntiAffinityNotMatch)});
+    static const Status kFailure =
+        Status::Unschedulable({std::string(kExistingAntiAffinityNotMatch)});
+    return kFailure;
   }
   return Status::Success();
 }

@@ -20,7 +20,8 @@ bool Matches(const Pod& pod, const Node& node) {
 
 Status MatchNodeSelector::Filter(const CycleState&, const Pod& pod, const NodeInfo& node) const {
   if (Matches(pod, node.node())) return Status::Success();
-  return Status::UnschedulableAndUnresolvable({std::string(kReason)});
+  static const Status kFailure = Status::UnschedulableAndUnresolvable({std::string(kReason)});
+  return kFailure;
 }
 
 }  // namespace nbsched::predicates

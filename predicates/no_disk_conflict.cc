@@ -42,7 +42,10 @@ Status NoDiskConflict::Filter(const CycleState&, const Pod& pod, const NodeInfo&
     if (!MayConflict(v)) continue;
     for (const auto& existing_pod : node.pods()) {
       for (const Volume& existing : existing_pod->volumes) {
-        if (IsConflict(v, existing)) return Status::Unschedulable({std::string(kReason)});
+        if (IsConflict(v, existing)) {
+          static const Status kFailure = Status::Unschedulable({std::string(kReason)});
+          return kFailure;
+        }
       }
     }
   }

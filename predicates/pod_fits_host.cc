@@ -11,7 +11,8 @@ constexpr std::string_view kReason = "node(s) didn't match the requested node na
 
 Status PodFitsHost::Filter(const CycleState&, const Pod& pod, const NodeInfo& node) const {
   if (pod.node_name.empty() || pod.node_name == node.name()) return Status::Success();
-  return Status::UnschedulableAndUnresolvable({std::string(kReason)});
+  static const Status kFailure = Status::UnschedulableAndUnresolvable({std::string(kReason)});
+  return kFailure;
 }
 
 }  // namespace nbsched::predicates

@@ -33,7 +33,8 @@ Status PodFitsHostPorts::Filter(const CycleState&, const Pod& pod, const NodeInf
       const std::string_view protocol =
           p.protocol.empty() ? std::string_view("TCP") : std::string_view(p.protocol);
       if (Conflicts(ip, protocol, p.host_port, used)) {
-        return Status::Unschedulable({std::string(kReason)});
+        static const Status kFailure = Status::Unschedulable({std::string(kReason)});
+        return kFailure;
       }
     }
   }

@@ -1,5 +1,6 @@
 #include "predicates/pod_fits_resources.h"
 
+#include <array>
 #include <string>
 #include <vector>
 
@@ -65,10 +66,48 @@ bool Insufficient(const Pod& pod, const NodeInfo& node, std::vector<std::string>
   return short_of_something;
 }
 
+// The reasons when only pods/cpu/memory/ephemeral-storage are short (the common failures), one
+// shared Status per combination (bit 0 pods, 1 cpu, 2 memory, 3 ephemeral-storage).
+const Status& NativeFailure(unsigned mask) {
+  static const std::array<Status, 16> kTable = [] {
+    std::array<Status, 16> table;
+    constexpr std::string_view kReasons[] = {kTooManyPods, kInsufficientCpu, kInsufficientMemory,
+                                             kInsufficientEphemeralStorage};
+    for (unsigned m = 1; m < table.size(); ++m) {
+      std::vector<std::string> reasons;
+      for (unsigned bit = 0; bit < 4; ++bit) {
+        if (m & (1u << bit)) reasons.emplace_back(kReasons[bit]);
+      }
+      table[m] = Status::Unschedulable(std::move(reasons));
+    }
+    return table;
+  }();
+  return kTable[mask & 15u];
+}
+
+unsigned NativeShortage(const Pod& pod, const NodeInfo& node) {
+  const Resources& want = pod.request;
+  const Resources& alloc = node.allocatable();
+  const Resources& used = node.requested();
+  unsigned mask = 0;
+  if (node.pod_count() + 1 > alloc.allowed_pods) mask |= 1u;
+  if (want.milli_cpu > 0 && want.milli_cpu > alloc.milli_cpu - used.milli_cpu) mask |= 2u;
+  if (want.memory > 0 && want.memory > alloc.memory - used.memory) mask |= 4u;
+  if (want.ephemeral_storage > 0 &&
+      want.ephemeral_storage > alloc.ephemeral_storage - used.ephemeral_storage) {
+    mask |= 8u;
+  }
+  return mask;
+}
+
 }  // namespace
 
 Status PodFitsResources::Filter(const CycleState&, const Pod& pod, const NodeInfo& node) const {
   if (!Insufficient(pod, node, nullptr)) return Status::Success();
+  // Pods without scalar or GPU requests can only be short of the four native resources.
+  if (pod.request.scalars.empty() && PodGpuDemand(pod).none()) {
+    return NativeFailure(NativeShortage(pod, node));
+  }
   std::vector<std::string> reasons;  // every reason, not just the first, as upstream
   static_cast<void>(Insufficient(pod, node, &reasons));
   return Status::Unschedulable(std::move(reasons));

@@ -8,12 +8,14 @@ Status PodToleratesNodeTaints::Filter(const CycleState&, const Pod& pod,
                                       const NodeInfo& node) const {
   // PreferNoSchedule only affects the score; the first untolerated hard taint, in node order,
   // is the one reported (upstream FindMatchingUntoleratedTaint).
+  // The reason ("node(s) had untolerated taint {key: value}") is formatted once per NodeInfo.
   if (!node.flags().has_taints) return Status::Success();
-  for (const Taint& taint : node.node().taints) {
-    if (taint.effect != "NoSchedule" && taint.effect != "NoExecute") continue;
-    if (AnyToleratesTaint(pod.tolerations, taint)) continue;
-    return Status::UnschedulableAndUnresolvable(
-        {"node(s) had untolerated taint {" + taint.key + ": " + taint.value + "}"});
+  const std::vector<Taint>& taints = node.node().taints;
+  for (size_t i = 0; i < taints.size(); ++i) {
+    const Status& failure = node.untolerated_taint(i);
+    if (failure.ok()) continue;  // PreferNoSchedule
+    if (AnyToleratesTaint(pod.tolerations, taints[i])) continue;
+    return failure;
   }
   return Status::Success();
 }

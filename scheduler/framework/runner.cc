@@ -133,7 +133,9 @@ Decision Schedule(const Policy& policy, const Snapshot& snapshot, const Pod& pod
     if (i < candidates.names.size()) d.name_view = candidates.names[i];
     d.duplicate = i < candidates.duplicate.size() && candidates.duplicate[i] != 0;
     if (i < candidates.missing.size() && candidates.missing[i]) {
-      d.status = Status::UnschedulableAndUnresolvable({std::string(kNodeNotFound)});
+      static const Status kNotFound =
+          Status::UnschedulableAndUnresolvable({std::string(kNodeNotFound)});
+      d.status = kNotFound;
       continue;
     }
     d.status = RunFilters(policy, state, pod, *d.node);

@@ -69,6 +69,14 @@ NodeInfo::NodeInfo(std::shared_ptr<const Node> node, std::vector<std::shared_ptr
       pods_(std::move(pods)),
       allocatable_(node->allocatable),
       node_(std::move(node)) {
+  taint_failures_.reserve(node_->taints.size());
+  for (const Taint& taint : node_->taints) {
+    const bool hard = taint.effect == "NoSchedule" || taint.effect == "NoExecute";
+    taint_failures_.push_back(
+        hard ? Status::UnschedulableAndUnresolvable(
+                   {"node(s) had untolerated taint {" + taint.key + ": " + taint.value + "}"})
+             : Status::Success());
+  }
   const int64_t gpu_count = node_->allocatable.scalars.Get(kResourceNvidiaGpu);
   gpus_ = GpuSlots(static_cast<int>(std::clamp<int64_t>(gpu_count, 0, 4096)));
   for (const auto& pod : pods_) {

@@ -12,6 +12,7 @@
 #include "scheduler/model/gpu.h"
 #include "scheduler/model/node.h"
 #include "scheduler/model/pod.h"
+#include "scheduler/model/status.h"
 
 namespace nbsched {
 
@@ -62,6 +63,10 @@ class NodeInfo {
   const std::vector<HostPort>& used_ports() const { return used_ports_; }
   /// Per-GPU free shares after the pods' GPUs (interfaces.md §9).
   const GpuSlots& gpus() const { return gpus_; }
+  /// PodToleratesNodeTaints' failure for the node's taint `i` (which has a NoSchedule or
+  /// NoExecute effect): built once per NodeInfo, so that every pod that does not tolerate a
+  /// GPU node's taint shares it instead of formatting the reason per node and request.
+  const Status& untolerated_taint(size_t i) const { return taint_failures_[i]; }
   /// The node's GPU model (label nvidia.com/gpu.product), empty when unlabelled.
   std::string_view gpu_model() const;
 
@@ -79,6 +84,7 @@ class NodeInfo {
   Resources legacy_non_zero_requested_;
   std::vector<HostPort> used_ports_;
   GpuSlots gpus_;
+  std::vector<Status> taint_failures_;  // parallel to node().taints; Success for soft effects
   std::shared_ptr<const Node> node_;
 };
 

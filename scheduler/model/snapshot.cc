@@ -14,11 +14,12 @@ uint64_t HashName(std::string_view name) { return std::hash<std::string_view>{}(
 
 size_t NodeNameIndex::SlotOf(std::string_view name, uint64_t hash) const {
   const size_t mask = slots_.size() - 1;
+  const char* chars = chars_->data();
   for (size_t i = hash & mask;; i = (i + 1) & mask) {
     const Slot& s = slots_[i];
-    if (s.data == nullptr) return i;
+    if (s.position == kEmpty) return i;
     if (s.hash == hash && s.size == name.size() &&
-        std::memcmp(s.data, name.data(), name.size()) == 0) {
+        std::memcmp(chars + s.offset, name.data(), name.size()) == 0) {
       return i;
     }
   }
@@ -27,32 +28,33 @@ size_t NodeNameIndex::SlotOf(std::string_view name, uint64_t hash) const {
 void NodeNameIndex::Grow() {
   std::vector<Slot> old = std::move(slots_);
   slots_.assign(old.empty() ? 16 : old.size() * 2, Slot{});
+  const size_t mask = slots_.size() - 1;
   for (const Slot& s : old) {
-    if (s.data != nullptr) slots_[SlotOf({s.data, s.size}, s.hash)] = s;
+    if (s.position == kEmpty) continue;
+    size_t i = s.hash & mask;
+    while (slots_[i].position != kEmpty) i = (i + 1) & mask;  // names are distinct
+    slots_[i] = s;
   }
 }
 
 bool NodeNameIndex::Insert(std::string_view name, size_t position) {
-  // Load factor ≤ 2/3; names longer than 4 GiB cannot come out of a decoder with a body limit.
+  // Load factor ≤ 2/3. Offsets are 32-bit: the names of one snapshot stay far below 4 GiB
+  // (a request body is capped well below that, and so is a node name, 253 characters).
   if (3 * (size_ + 1) > 2 * slots_.size()) Grow();
   const uint64_t hash = HashName(name);
   Slot& s = slots_[SlotOf(name, hash)];
-  if (s.data != nullptr) return false;
-  s = {hash, name.data(), static_cast<uint32_t>(name.size()), static_cast<uint32_t>(position)};
+  if (s.position != kEmpty) return false;
+  s = {hash, static_cast<uint32_t>(chars_->size()), static_cast<uint32_t>(name.size()),
+       static_cast<uint32_t>(position)};
+  chars_->append(name);
   ++size_;
   return true;
-}
-
-void NodeNameIndex::Rebind(std::string_view name) {
-  if (slots_.empty()) return;
-  Slot& s = slots_[SlotOf(name, HashName(name))];
-  if (s.data != nullptr) s.data = name.data();
 }
 
 size_t NodeNameIndex::Find(std::string_view name) const {
   if (slots_.empty()) return kNotFound;
   const Slot& s = slots_[SlotOf(name, HashName(name))];
-  return s.data == nullptr ? kNotFound : s.position;
+  return s.position == kEmpty ? kNotFound : s.position;
 }
 
 const NodeInfo* Snapshot::Find(std::string_view name) const {
@@ -70,12 +72,10 @@ std::shared_ptr<const Snapshot> Snapshot::WithNodeInfo(
   auto next = std::make_shared<Snapshot>();
   next->nodes_ = nodes_;
   next->workloads_ = workloads_;
-  next->index_ = index_;  // names are unchanged; views stay valid while the old Node lives
+  next->index_ = index_;  // same names at the same positions
   const size_t position = index_.Find(replacement->name());
   if (position == NodeNameIndex::kNotFound) return next;
   const NodeInfo& old = *nodes_[position];
-  // The index keys view the old Node's name: point this one entry at the replacement's.
-  next->index_.Rebind(replacement->name());
   next->pod_count_ = pod_count_ - old.pods().size() + replacement->pods().size();
   const auto has_affinity = [](const std::shared_ptr<const Pod>& pod) {
     return !pod->pod_affinity.empty() || !pod->pod_anti_affinity.empty();

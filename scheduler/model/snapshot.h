@@ -27,29 +27,31 @@ struct WorkloadSelector {
 };
 
 /// Node name → position, for the per-request name resolution (thousands of lookups per
-/// request): open addressing with linear probing over one flat array of {hash, name view,
-/// position}, so a lookup is one probe sequence plus one comparison against the Node's name, and
-/// a copy (Snapshot::WithNodeInfo, on every bind) is one memcpy. Names view the Nodes' strings.
+/// request): open addressing with linear probing over one flat array of {hash, name, position},
+/// the names' characters copied side by side into one buffer, so a lookup touches two compact
+/// arrays and never a Node. A copy (Snapshot::WithNodeInfo, on every bind) is one memcpy of the
+/// slots; the characters are shared (the names of a snapshot's positions never change).
+/// Built once, by SnapshotBuilder: Insert is not for an index that has been copied.
 class NodeNameIndex {
  public:
   static constexpr size_t kNotFound = static_cast<size_t>(-1);
   /// Adds `name` → `position` unless the name is already there; returns whether it was added.
   bool Insert(std::string_view name, size_t position);
-  /// Points the entry of `name` (which must exist) at a new view of the same characters.
-  void Rebind(std::string_view name);
   size_t Find(std::string_view name) const;
   bool contains(std::string_view name) const { return Find(name) != kNotFound; }
 
  private:
   struct Slot {
     uint64_t hash = 0;
-    const char* data = nullptr;  // nullptr: empty slot
+    uint32_t offset = 0;  // into chars_
     uint32_t size = 0;
-    uint32_t position = 0;
+    uint32_t position = kEmpty;
   };
+  static constexpr uint32_t kEmpty = static_cast<uint32_t>(-1);
   size_t SlotOf(std::string_view name, uint64_t hash) const;  // its slot or the empty one
   void Grow();
   std::vector<Slot> slots_;
+  std::shared_ptr<std::string> chars_ = std::make_shared<std::string>();
   size_t size_ = 0;
 };
 

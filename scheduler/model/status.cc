@@ -2,6 +2,11 @@
 
 namespace nbsched {
 
+const std::vector<std::string>& Status::NoReasons() {
+  static const std::vector<std::string> kNone;
+  return kNone;
+}
+
 std::ostream& operator<<(std::ostream& os, const Status& s) {
   switch (s.code()) {
     case Status::Code::kSuccess:
