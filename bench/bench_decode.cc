@@ -220,9 +220,6 @@ bool NlohmannNode(const nlohmann::json& j, Node* node) {
   if (auto m = j.find("metadata"); m != j.end() && m->is_object()) {
     if (auto f = m->find("name"); f != m->end() && !StringOf(*f, &node->name)) return false;
     if (auto f = m->find("labels"); f != m->end() && !LabelsOf(*f, &node->labels)) return false;
-    if (auto f = m->find("annotations"); f != m->end() && !LabelsOf(*f, &node->annotations)) {
-      return false;
-    }
   }
   if (auto s = j.find("spec"); s != j.end() && s->is_object()) {
     if (auto f = s->find("unschedulable"); f != s->end() && f->is_boolean()) {
@@ -238,9 +235,6 @@ bool NlohmannNode(const nlohmann::json& j, Node* node) {
     }
   }
   if (auto s = j.find("status"); s != j.end() && s->is_object()) {
-    if (auto f = s->find("capacity"); f != s->end() && !ResourcesOf(*f, &node->capacity_list)) {
-      return false;
-    }
     if (auto f = s->find("allocatable");
         f != s->end() && !ResourcesOf(*f, &node->allocatable_list)) {
       return false;

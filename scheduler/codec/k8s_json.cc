@@ -50,13 +50,19 @@ absl::Status GetStringList(element e, const Path& p, std::vector<std::string>* o
 }
 
 // A string → string map; Go marshals maps sorted, so the end hint makes inserts O(1).
+// Entries of an object, to size a flat map once (0 for a non-object, which ForObject rejects).
+size_t ObjectSize(element e) {
+  simdjson::dom::object o;
+  return e.get(o) == simdjson::SUCCESS ? o.size() : 0;
+}
+
 absl::Status GetLabels(element e, const Path& p, Labels* out) {
   out->clear();
+  out->reserve(ObjectSize(e));
   return ForObject(e, p, [&](std::string_view k, element v, const Path& vp) {
     std::string_view s;
     NBSCHED_RETURN_IF_ERROR(GetStringView(v, vp, &s));
-    auto it = out->try_emplace(out->end(), std::string(k));
-    it->second.assign(s);
+    out->try_emplace(k).first->second.assign(s);  // a repeated key: the later value wins
     return absl::OkStatus();
   });
 }
@@ -108,6 +114,7 @@ absl::Status GetQuantity(element e, const Path& p, Quantity* out) {
 
 absl::Status GetResourceList(element e, const Path& p, ResourceList* out) {
   out->clear();
+  out->reserve(ObjectSize(e));
   return ForObject(e, p, [&](std::string_view k, element v, const Path& vp) {
     Quantity q;
     NBSCHED_RETURN_IF_ERROR(GetQuantity(v, vp, &q));
@@ -401,7 +408,6 @@ absl::Status GetNodeSpec(element e, const Path& p, Node* node) {
 absl::Status GetNodeStatus(element e, const Path& p, Node* node) {
   return ForObject(e, p, [&](std::string_view k, element v, const Path& vp) {
     if (k == "allocatable") return GetResourceList(v, vp, &node->allocatable_list);
-    if (k == "capacity") return GetResourceList(v, vp, &node->capacity_list);
     if (k == "conditions") {
       node->conditions.clear();
       return ForArray(v, vp, [&](element item, const Path& ip) {
@@ -550,7 +556,6 @@ absl::Status DecodeNode(element e, const Path& path, Node* node) {
       return ForObject(v, vp, [&](std::string_view k2, element v2, const Path& vp2) {
         if (k2 == "name") return GetString(v2, vp2, &node->name);
         if (k2 == "labels") return GetLabels(v2, vp2, &node->labels);
-        if (k2 == "annotations") return GetLabels(v2, vp2, &node->annotations);
         return absl::OkStatus();
       });
     }

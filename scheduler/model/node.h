@@ -18,12 +18,10 @@ struct NodeCondition {
 
 struct Node {
   std::string name;
-  Labels labels;
-  Labels annotations;
+  Labels labels;  // (annotations and capacity are not read by any predicate or priority)
   std::vector<Taint> taints;
   bool unschedulable = false;
   std::vector<NodeCondition> conditions;
-  ResourceList capacity_list;
   ResourceList allocatable_list;
   Resources allocatable;  // rounded allocatable_list, set by Finalize()
 

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "scheduler/model/flat_map.h"
 #include "scheduler/model/quantity.h"
 
 namespace nbsched {
@@ -28,7 +29,7 @@ inline constexpr int64_t kDefaultMilliCpuRequest = 100;
 inline constexpr int64_t kDefaultMemoryRequest = 200 * 1024 * 1024;
 
 /// name → quantity, as written in a container's `requests`/`limits` or a node's `allocatable`.
-using ResourceList = std::map<std::string, Quantity, std::less<>>;
+using ResourceList = FlatMap<Quantity>;
 
 /// Upstream IsExtendedResourceName: a domain-qualified name outside `*kubernetes.io/`, not
 /// starting with `requests.`.

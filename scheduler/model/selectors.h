@@ -11,9 +11,11 @@
 #include <string_view>
 #include <vector>
 
+#include "scheduler/model/flat_map.h"
+
 namespace nbsched {
 
-using Labels = std::map<std::string, std::string, std::less<>>;
+using Labels = FlatMap<std::string>;
 
 // ---- node selectors (node affinity) ----
 

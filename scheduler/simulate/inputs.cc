@@ -243,7 +243,6 @@ std::shared_ptr<const Node> TraceNode(const std::string& name, int64_t milli_cpu
     alloc[std::string(kResourceNvidiaGpu)] = Quantity::FromUnits(gpus);
     alloc[std::string(kResourceGpuMilli)] = Quantity::FromUnits(gpus * kMilliPerGpu);
   }
-  node->capacity_list = alloc;
   node->Finalize();
   return node;
 }

@@ -397,13 +397,11 @@ TEST_CASE("DecodeNodeJson", "[codec][k8s_json]") {
   REQUIRE(node.ok());
   CHECK(node->name == "gpu-1");
   CHECK(node->labels.size() == 2);
-  CHECK(node->annotations == Labels{{"a", "b"}});
   CHECK(node->unschedulable);
   REQUIRE(node->taints.size() == 1);
   CHECK(node->taints[0].key == "gpu");
   CHECK(node->taints[0].value == "yes");
   CHECK(node->taints[0].effect == "NoSchedule");
-  CHECK(node->capacity_list.at("cpu") == Q("8"));
   CHECK(node->allocatable.milli_cpu == 7800);
   CHECK(node->allocatable.memory == 33554432000);
   CHECK(node->allocatable.allowed_pods == 110);
