@@ -4,6 +4,7 @@
 #include <benchmark/benchmark.h>
 
 #include <cstdio>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -24,18 +25,32 @@ std::string NodeJson(int i) {
   s += R"({"metadata":{"name":")" + name + R"(","uid":"5c2f8a7e-0000-4000-8000-)" +
        std::to_string(100000000000 + i) +
        R"(","resourceVersion":"123456789","creationTimestamp":"2025-01-01T00:00:00Z","labels":{)";
-  s += R"("beta.kubernetes.io/arch":"amd64","beta.kubernetes.io/os":"linux",)";
-  s += R"("kubernetes.io/arch":"amd64","kubernetes.io/hostname":")" + name + R"(",)";
-  s += R"("kubernetes.io/os":"linux","node.kubernetes.io/instance-type":"n2-standard-32",)";
-  s +=
-      R"("topology.kubernetes.io/region":"europe-west4","topology.kubernetes.io/zone":"europe-west4-)" +
-      std::string(1, static_cast<char>('a' + i % 3)) + R"(",)";
-  if (gpu) s += R"("nvidia.com/gpu.product":"NVIDIA-A100-SXM4-40GB","nvidia.com/gpu.count":"4",)";
-  for (int l = 0; l < 22; ++l) {
-    s += R"("example.com/label-)" + std::to_string(l) + R"(":"value-)" +
-         std::to_string(l * 7 + i % 5) + R"(",)";
+  // Keys in byte order, as the API server writes a map (Go's encoding/json sorts map keys).
+  std::map<std::string, std::string> labels = {
+      {"beta.kubernetes.io/arch", "amd64"},
+      {"beta.kubernetes.io/os", "linux"},
+      {"kubernetes.io/arch", "amd64"},
+      {"kubernetes.io/hostname", name},
+      {"kubernetes.io/os", "linux"},
+      {"node.kubernetes.io/instance-type", "n2-standard-32"},
+      {"topology.kubernetes.io/region", "europe-west4"},
+      {"topology.kubernetes.io/zone",
+       "europe-west4-" + std::string(1, static_cast<char>('a' + i % 3))},
+      {"node-role.kubernetes.io/worker", ""}};
+  if (gpu) {
+    labels["nvidia.com/gpu.product"] = "NVIDIA-A100-SXM4-40GB";
+    labels["nvidia.com/gpu.count"] = "4";
   }
-  s += R"("node-role.kubernetes.io/worker":""},"annotations":{)";
+  for (int l = 0; l < 22; ++l) {
+    labels["example.com/label-" + std::to_string(l)] = "value-" + std::to_string(l * 7 + i % 5);
+  }
+  bool first = true;
+  for (const auto& [key, value] : labels) {
+    if (!first) s += ',';
+    first = false;
+    s += '"' + key + R"(":")" + value + '"';
+  }
+  s += R"(},"annotations":{)";
   s +=
       R"("node.alpha.kubernetes.io/ttl":"0","volumes.kubernetes.io/controller-managed-attach-detach":"true",)";
   s +=

@@ -57,14 +57,16 @@ size_t ObjectSize(element e) {
 }
 
 absl::Status GetLabels(element e, const Path& p, Labels* out) {
-  out->clear();
-  out->reserve(ObjectSize(e));
-  return ForObject(e, p, [&](std::string_view k, element v, const Path& vp) {
+  std::vector<Labels::value_type> items;
+  items.reserve(ObjectSize(e));
+  NBSCHED_RETURN_IF_ERROR(ForObject(e, p, [&](std::string_view k, element v, const Path& vp) {
     std::string_view s;
     NBSCHED_RETURN_IF_ERROR(GetStringView(v, vp, &s));
-    out->try_emplace(k).first->second.assign(s);  // a repeated key: the later value wins
+    items.emplace_back(std::string(k), std::string(s));
     return absl::OkStatus();
-  });
+  }));
+  *out = Labels::FromUnsorted(std::move(items));  // a repeated key: the later value wins
+  return absl::OkStatus();
 }
 
 std::string_view TrimSpace(std::string_view s) {
@@ -113,14 +115,16 @@ absl::Status GetQuantity(element e, const Path& p, Quantity* out) {
 }
 
 absl::Status GetResourceList(element e, const Path& p, ResourceList* out) {
-  out->clear();
-  out->reserve(ObjectSize(e));
-  return ForObject(e, p, [&](std::string_view k, element v, const Path& vp) {
+  std::vector<ResourceList::value_type> items;
+  items.reserve(ObjectSize(e));
+  NBSCHED_RETURN_IF_ERROR(ForObject(e, p, [&](std::string_view k, element v, const Path& vp) {
     Quantity q;
     NBSCHED_RETURN_IF_ERROR(GetQuantity(v, vp, &q));
-    out->insert_or_assign(std::string(k), q);
+    items.emplace_back(std::string(k), q);
     return absl::OkStatus();
-  });
+  }));
+  *out = ResourceList::FromUnsorted(std::move(items));  // a repeated key: the later value wins
+  return absl::OkStatus();
 }
 
 // ---- selectors ----

@@ -13,6 +13,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -31,6 +32,27 @@ class FlatMap {
   /// Like std::map's: on a repeated key the first value is kept.
   FlatMap(std::initializer_list<value_type> items) {
     for (const value_type& item : items) emplace(item.first, item.second);
+  }
+
+  /// Bulk construction in O(n log n) whatever the order (an insert into the middle moves the
+  /// tail, so inserting n unsorted keys one by one is O(n²)): sorts by key, and of repeated keys
+  /// keeps the last, as a JSON decoder does.
+  static FlatMap FromUnsorted(std::vector<value_type> items) {
+    FlatMap out;
+    const auto by_key = [](const value_type& a, const value_type& b) { return a.first < b.first; };
+    if (!std::is_sorted(items.begin(), items.end(), by_key)) {
+      std::stable_sort(items.begin(), items.end(), by_key);
+    }
+    // Keep the last of each run of equal keys.
+    size_t kept = 0;
+    for (size_t i = 0; i < items.size(); ++i) {
+      if (i + 1 < items.size() && items[i + 1].first == items[i].first) continue;
+      if (kept != i) items[kept] = std::move(items[i]);
+      ++kept;
+    }
+    items.resize(kept);
+    out.items_ = std::move(items);
+    return out;
   }
 
   iterator begin() { return items_.begin(); }
