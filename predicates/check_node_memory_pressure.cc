@@ -26,6 +26,10 @@ bool IsBestEffort(const Pod& pod) {
 
 }  // namespace
 
+bool CheckNodeMemoryPressure::Skip(const CycleState&, const Pod& pod) const {
+  return !IsBestEffort(pod);
+}
+
 Status CheckNodeMemoryPressure::Filter(const CycleState&, const Pod& pod,
                                        const NodeInfo& node) const {
   if (!node.flags().memory_pressure) return Status::Success();

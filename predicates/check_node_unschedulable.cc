@@ -15,6 +15,10 @@ bool ToleratesUnschedulable(const std::vector<Toleration>& tolerations) {
 
 }  // namespace
 
+bool CheckNodeUnschedulable::Skip(const CycleState&, const Pod& pod) const {
+  return ToleratesUnschedulable(pod.tolerations);
+}
+
 Status CheckNodeUnschedulable::Filter(const CycleState&, const Pod& pod,
                                       const NodeInfo& node) const {
   if (!node.flags().unschedulable || ToleratesUnschedulable(pod.tolerations)) {

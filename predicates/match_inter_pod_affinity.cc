@@ -153,6 +153,14 @@ void MatchInterPodAffinity::PreFilter(CycleState& cycle_state, const Pod& pod,
   cycle_state.Write(kName, std::move(state));
 }
 
+bool MatchInterPodAffinity::Skip(const CycleState& cycle_state, const Pod& pod) const {
+  // Nothing to satisfy: no required terms of its own, and no running pod's anti-affinity
+  // matches it (every Satisfies* below is then true on every node).
+  const AffinityState* state = cycle_state.Read<AffinityState>(kName);
+  return state != nullptr && pod.pod_affinity.required.empty() &&
+         pod.pod_anti_affinity.required.empty() && state->existing_anti_affinity.empty();
+}
+
 // The runner always calls PreFilter before the per-node Filter loop (Filter is const and cannot
 // build the state itself); a missing state is a bug in the caller, reported as an Error.
 Status MatchInterPodAffinity::Filter(const CycleState& cycle_state, const Pod& pod,

@@ -18,6 +18,7 @@ class MatchInterPodAffinity final : public FilterPlugin {
   static constexpr std::string_view kName = "MatchInterPodAffinity";
   std::string_view Name() const override { return kName; }
   void PreFilter(CycleState& state, const Pod& pod, const Snapshot& snapshot) const override;
+  bool Skip(const CycleState& state, const Pod& pod) const override;
   Status Filter(const CycleState& state, const Pod& pod, const NodeInfo& node) const override;
 };
 

@@ -18,6 +18,10 @@ bool Matches(const Pod& pod, const Node& node) {
 
 }  // namespace
 
+bool MatchNodeSelector::Skip(const CycleState&, const Pod& pod) const {
+  return pod.node_selector.empty() && !(pod.node_affinity && pod.node_affinity->required);
+}
+
 Status MatchNodeSelector::Filter(const CycleState&, const Pod& pod, const NodeInfo& node) const {
   if (Matches(pod, node.node())) return Status::Success();
   static const Status kFailure = Status::UnschedulableAndUnresolvable({std::string(kReason)});

@@ -12,6 +12,7 @@ class MatchNodeSelector final : public FilterPlugin {
  public:
   static constexpr std::string_view kName = "MatchNodeSelector";
   std::string_view Name() const override { return kName; }
+  bool Skip(const CycleState& state, const Pod& pod) const override;
   Status Filter(const CycleState& state, const Pod& pod, const NodeInfo& node) const override;
 };
 

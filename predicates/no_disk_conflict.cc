@@ -37,6 +37,10 @@ bool MayConflict(const Volume& v) { return v.kind != Volume::Kind::kOther; }
 
 }  // namespace
 
+bool NoDiskConflict::Skip(const CycleState&, const Pod& pod) const {
+  return std::none_of(pod.volumes.begin(), pod.volumes.end(), MayConflict);
+}
+
 Status NoDiskConflict::Filter(const CycleState&, const Pod& pod, const NodeInfo& node) const {
   for (const Volume& v : pod.volumes) {
     if (!MayConflict(v)) continue;

@@ -12,6 +12,7 @@ class NoDiskConflict final : public FilterPlugin {
  public:
   static constexpr std::string_view kName = "NoDiskConflict";
   std::string_view Name() const override { return kName; }
+  bool Skip(const CycleState& state, const Pod& pod) const override;
   Status Filter(const CycleState& state, const Pod& pod, const NodeInfo& node) const override;
 };
 

@@ -9,6 +9,8 @@ constexpr std::string_view kReason = "node(s) didn't match the requested node na
 
 }  // namespace
 
+bool PodFitsHost::Skip(const CycleState&, const Pod& pod) const { return pod.node_name.empty(); }
+
 Status PodFitsHost::Filter(const CycleState&, const Pod& pod, const NodeInfo& node) const {
   if (pod.node_name.empty() || pod.node_name == node.name()) return Status::Success();
   static const Status kFailure = Status::UnschedulableAndUnresolvable({std::string(kReason)});

@@ -21,6 +21,15 @@ bool Conflicts(std::string_view ip, std::string_view protocol, int32_t port,
 
 }  // namespace
 
+bool PodFitsHostPorts::Skip(const CycleState&, const Pod& pod) const {
+  for (const Container& c : pod.containers) {
+    for (const ContainerPort& p : c.ports) {
+      if (p.host_port > 0) return false;
+    }
+  }
+  return true;
+}
+
 Status PodFitsHostPorts::Filter(const CycleState&, const Pod& pod, const NodeInfo& node) const {
   const std::vector<HostPort>& used = node.used_ports();
   if (used.empty()) return Status::Success();

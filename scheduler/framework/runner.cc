@@ -21,13 +21,24 @@ void Time(const ScheduleOptions& options, std::string_view plugin, Clock::time_p
   if (options.timer != nullptr) (*options.timer)(plugin, Clock::now() - start);
 }
 
-Status RunFilters(const Policy& policy, const CycleState& state, const Pod& pod,
-                  const NodeInfo& node) {
+// The policy's filters that apply to this pod, in policy order (PreFilter must have run).
+std::vector<const FilterPlugin*> ActiveFilters(const Policy& policy, const CycleState& state,
+                                               const Pod& pod) {
+  std::vector<const FilterPlugin*> active;
+  active.reserve(policy.filters.size());
+  for (const auto& filter : policy.filters) {
+    if (!filter->Skip(state, pod)) active.push_back(filter.get());
+  }
+  return active;
+}
+
+Status RunFilters(std::span<const FilterPlugin* const> filters, const CycleState& state,
+                  const Pod& pod, const NodeInfo& node) {
   // The common failure is one predicate: its Status is returned as is (no copy of the reasons).
   Status first;
   std::vector<std::string> reasons;
   bool unresolvable = false;
-  for (const auto& filter : policy.filters) {
+  for (const FilterPlugin* filter : filters) {
     Status s = filter->Filter(state, pod, node);
     if (s.ok()) continue;
     unresolvable |= s.code() != Status::Code::kUnschedulable;
@@ -120,6 +131,7 @@ Decision Schedule(const Policy& policy, const Snapshot& snapshot, const Pod& pod
     filter->PreFilter(state, pod, snapshot);
     Time(options, filter->Name(), start);
   }
+  const std::vector<const FilterPlugin*> filters = ActiveFilters(policy, state, pod);
 
   decision.nodes.resize(candidates.nodes.size());
   std::vector<const NodeInfo*> feasible;
@@ -138,7 +150,7 @@ Decision Schedule(const Policy& policy, const Snapshot& snapshot, const Pod& pod
       d.status = kNotFound;
       continue;
     }
-    d.status = RunFilters(policy, state, pod, *d.node);
+    d.status = RunFilters(filters, state, pod, *d.node);
     if (d.status.ok()) {
       feasible.push_back(d.node);
       feasible_index.push_back(i);
@@ -233,7 +245,7 @@ bool FitsWithout(const Policy& policy, const Snapshot& snapshot, const Pod& pod,
   const NodeInfo reduced(node.node_ptr(), std::move(remaining));
   CycleState state;
   for (const auto& filter : policy.filters) filter->PreFilter(state, pod, snapshot);
-  return RunFilters(policy, state, pod, reduced).ok();
+  return RunFilters(ActiveFilters(policy, state, pod), state, pod, reduced).ok();
 }
 
 }  // namespace nbsched::framework

@@ -62,6 +62,9 @@ class FilterPlugin : public Plugin {
   /// Optional: precompute per-pod state once per request (e.g. inter-pod affinity counts).
   virtual void PreFilter(CycleState& /*state*/, const Pod& /*pod*/,
                          const Snapshot& /*snapshot*/) const {}
+  /// Optional, called after PreFilter: true when Filter would return Success on every node for
+  /// this pod (upstream's PreFilter `Skip`), so the runner need not call it once per node.
+  virtual bool Skip(const CycleState& /*state*/, const Pod& /*pod*/) const { return false; }
   /// Success, or Unschedulable[AndUnresolvable] with the upstream reasons. Never throws.
   virtual Status Filter(const CycleState& state, const Pod& pod, const NodeInfo& node) const = 0;
 };
