@@ -152,6 +152,8 @@ std::string ArgsBody(const std::string& pod_json, const std::vector<std::string>
 
 // One fixture at a time (10,000 nodes hold ~200,000 pods).
 const Fixture& GetFixture(int nodes) {
+  static const bool allocator = (server::ConfigureAllocatorForServing(), true);  // as `serve`
+  static_cast<void>(allocator);
   static std::unique_ptr<Fixture> fixture;
   static int cached = -1;
   if (cached == nodes) return *fixture;

@@ -26,6 +26,7 @@
 #include "scheduler/server/log.h"
 #include "scheduler/server/metrics.h"
 #include "scheduler/server/policy_watcher.h"
+#include "scheduler/server/scheduling_core.h"
 #include "scheduler/simulate/simulate_main.h"
 #include "scheduler/state/cluster_state.h"
 #include "scheduler/state/live_cluster.h"
@@ -211,6 +212,7 @@ int Serve(int argc, char** argv) {
        "client-ca", "threads", "max-body-bytes", "log-level", "scheduler-name", "assume-ttl",
        "max-header-bytes", "max-nodes", "max-connections", "read-timeout", "idle-timeout"},
       {"in-cluster"});
+  server::ConfigureAllocatorForServing();
   if (flags.help) {
     std::cout << kServeUsage;
     return 0;

@@ -1,5 +1,7 @@
 #include "scheduler/server/scheduling_core.h"
 
+#include <malloc.h>
+
 #include <algorithm>
 
 #include "scheduler/codec/extender_codec.h"
@@ -47,6 +49,11 @@ std::string JoinReasons(const std::vector<std::string>& reasons) {
 }
 
 }  // namespace
+
+void ConfigureAllocatorForServing() {
+  mallopt(M_TRIM_THRESHOLD, 512 << 20);
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);  // glibc's largest (HEAP_MAX / 2 on 64-bit)
+}
 
 bool NeedsScores(Verb verb, const framework::Policy& policy) {
   return verb != Verb::kFilter || policy.selection == framework::Selection::kBestInFilter;
