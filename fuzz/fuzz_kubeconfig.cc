@@ -1,37 +1,18 @@
-// libFuzzer target: the kubeconfig loader (state::LoadKubeconfig), which reads a file: each input
-// is written to one file in a private temporary folder first. Relative certificate paths in the
-// input resolve inside that folder (empty, so they fail cleanly).
-#include <unistd.h>
-
+// libFuzzer target: the kubeconfig parser (state::ParseKubeconfig) on the input bytes, in memory.
+// Relative certificate paths resolve inside a folder that does not exist, so they fail cleanly;
+// absolute ones are read only when they name a regular file, and at most 1 MiB of it (a FIFO,
+// /dev/zero or a /proc entry that blocks cannot hang a run).
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <string>
+#include <string_view>
 
 #include "scheduler/state/kube_client.h"
 
-namespace {
-
-const std::string& ConfigPath() {
-  static const std::string path = [] {
-    char tmpl[] = "/tmp/nbsched-fuzz-kubeconfig-XXXXXX";
-    const char* dir = ::mkdtemp(tmpl);
-    if (dir == nullptr) std::abort();
-    return std::string(dir) + "/config";
-  }();
-  return path;
-}
-
-}  // namespace
-
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  const std::string& path = ConfigPath();
-  FILE* f = std::fopen(path.c_str(), "wb");
-  if (f == nullptr) std::abort();
-  if (size > 0 && std::fwrite(data, 1, size, f) != size) std::abort();
-  std::fclose(f);
-  (void)nbsched::state::LoadKubeconfig(path);
-  (void)nbsched::state::LoadKubeconfig(path, "other");
+  static const std::string kBaseDir = "/nonexistent/nbsched-fuzz-kubeconfig";
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  (void)nbsched::state::ParseKubeconfig(text, kBaseDir);
+  (void)nbsched::state::ParseKubeconfig(text, kBaseDir, "other");
   return 0;
 }

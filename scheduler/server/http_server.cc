@@ -25,6 +25,7 @@
 #include <unordered_map>
 
 #include "absl/status/status.h"
+#include "scheduler/model/text.h"
 #include "scheduler/server/tls.h"
 
 namespace nbsched::server {
@@ -50,79 +51,12 @@ constexpr std::string_view kServiceUnavailable =
     "HTTP/1.1 503 Service Unavailable\r\nServer: nbsched\r\nContent-Type: application/json\r\n"
     "Content-Length: 38\r\nConnection: close\r\n\r\n{\"Error\": \"too many open connections\"}";
 
-// Appends `s` as the inside of a JSON string: quotes, backslashes and control characters
-// escaped, invalid UTF-8 replaced by U+FFFD so that the document stays valid JSON.
-void AppendJsonEscaped(std::string_view s, std::string& out) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      switch (c) {
-        case '"':
-          out += "\\\"";
-          break;
-        case '\\':
-          out += "\\\\";
-          break;
-        case '\n':
-          out += "\\n";
-          break;
-        case '\r':
-          out += "\\r";
-          break;
-        case '\t':
-          out += "\\t";
-          break;
-        default:
-          if (c < 0x20 || c == 0x7f) {
-            out += "\\u00";
-            out += kHex[c >> 4];
-            out += kHex[c & 0xf];
-          } else {
-            out += static_cast<char>(c);
-          }
-      }
-      ++i;
-      continue;
-    }
-    // Multi-byte sequence: copy it only if well formed (no overlongs, surrogates, > U+10FFFF).
-    size_t len = 0;
-    uint32_t cp = 0;
-    if (c >= 0xc2 && c <= 0xdf) {
-      len = 2;
-      cp = c & 0x1f;
-    } else if (c >= 0xe0 && c <= 0xef) {
-      len = 3;
-      cp = c & 0x0f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-      len = 4;
-      cp = c & 0x07;
-    }
-    bool ok = len != 0 && i + len <= s.size();
-    for (size_t k = 1; ok && k < len; ++k) {
-      const auto cc = static_cast<unsigned char>(s[i + k]);
-      ok = (cc & 0xc0) == 0x80;
-      cp = (cp << 6) | (cc & 0x3f);
-    }
-    if (ok) {
-      ok = !(len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) &&
-           !(len == 4 && (cp < 0x10000 || cp > 0x10ffff));
-    }
-    if (ok) {
-      out.append(s.substr(i, len));
-      i += len;
-    } else {
-      out += "\\ufffd";
-      ++i;
-    }
-  }
-}
-
+// The message as a JSON string (control characters escaped, invalid UTF-8 replaced by U+FFFD), so
+// that the body stays valid JSON whatever the request carried.
 std::string JsonError(std::string_view message) {
-  std::string out = "{\"Error\": \"";
-  AppendJsonEscaped(message, out);
-  out += "\"}";
+  std::string out = "{\"Error\": ";
+  AppendJsonString(&out, message);
+  out += "}";
   return out;
 }
 

@@ -1,8 +1,11 @@
 #include "scheduler/state/kube_client.h"
 
+#include <fcntl.h>
 #include <openssl/ssl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -10,12 +13,11 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <cerrno>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <limits>
 #include <optional>
-#include <sstream>
 
 #include "absl/strings/escaping.h"
 #include "yaml-cpp/yaml.h"
@@ -31,12 +33,57 @@ namespace ssl = asio::ssl;
 
 namespace {
 
-absl::StatusOr<std::string> ReadFile(const std::string& path, std::string_view what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::InvalidArgumentError(std::string(what) + ": cannot read " + path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+// Certificates, keys, CA bundles and tokens are a few KiB (a CA bundle some hundred).
+constexpr size_t kMaxReferencedFileBytes = size_t{1} << 20;
+constexpr size_t kMaxKubeconfigBytes = size_t{16} << 20;
+
+enum class ReadError { kNone, kCannotRead, kNotRegular, kTooLarge };
+
+// Reads `path` into `out`, at most `limit` bytes. With `regular_only`, anything but a regular
+// file (a FIFO, a device such as /dev/zero, a socket) is refused before it is opened, so that a
+// path named in a kubeconfig can neither block the loader nor feed it without end.
+ReadError ReadLimited(const std::string& path, size_t limit, bool regular_only, std::string* out) {
+  struct stat st {};
+  if (regular_only) {
+    if (::stat(path.c_str(), &st) != 0) return ReadError::kCannotRead;
+    if (!S_ISREG(st.st_mode)) return ReadError::kNotRegular;
+  }
+  const int fd =
+      ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | (regular_only ? O_NONBLOCK : 0));
+  if (fd < 0) return ReadError::kCannotRead;
+  ReadError error = ReadError::kNone;
+  if (regular_only && (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) {  // replaced meanwhile
+    error = ReadError::kNotRegular;
+  }
+  out->clear();
+  char chunk[16384];
+  while (error == ReadError::kNone) {
+    const ssize_t n = ::read(fd, chunk, std::min(sizeof chunk, limit + 1 - out->size()));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) error = ReadError::kCannotRead;
+    if (n <= 0) break;
+    out->append(chunk, static_cast<size_t>(n));
+    if (out->size() > limit) error = ReadError::kTooLarge;
+  }
+  ::close(fd);
+  return error;
+}
+
+// A file named in a kubeconfig (or the service account's): errors name `what` and the path.
+absl::StatusOr<std::string> ReadReferencedFile(const std::string& path, std::string_view what) {
+  std::string text;
+  switch (ReadLimited(path, kMaxReferencedFileBytes, /*regular_only=*/true, &text)) {
+    case ReadError::kNone:
+      return text;
+    case ReadError::kCannotRead:
+      return absl::InvalidArgumentError(std::string(what) + ": cannot read " + path);
+    case ReadError::kNotRegular:
+      return absl::InvalidArgumentError(std::string(what) + ": " + path + " is not a regular file");
+    case ReadError::kTooLarge:
+      break;
+  }
+  return absl::InvalidArgumentError(std::string(what) + ": " + path + " is larger than " +
+                                    std::to_string(kMaxReferencedFileBytes) + " bytes");
 }
 
 std::string Resolve(const std::filesystem::path& base_dir, const std::string& path) {
@@ -55,8 +102,8 @@ absl::Status FileOrData(const YAML::Node& node, const std::string& file_key,
     return absl::OkStatus();
   }
   if (node[file_key] && !node[file_key].as<std::string>().empty()) {
-    auto text =
-        ReadFile(Resolve(base_dir, node[file_key].as<std::string>()), where + "." + file_key);
+    auto text = ReadReferencedFile(Resolve(base_dir, node[file_key].as<std::string>()),
+                                   where + "." + file_key);
     if (!text.ok()) return text.status();
     *out = std::move(*text);
   }
@@ -73,9 +120,12 @@ YAML::Node FindNamed(const YAML::Node& list, const std::string& name, const std:
   return YAML::Node(YAML::NodeType::Undefined);
 }
 
-absl::StatusOr<KubeConfig> ParseKubeconfig(const std::string& path, const std::string& context) {
-  const YAML::Node root = YAML::LoadFile(path);
-  const std::filesystem::path base_dir = std::filesystem::path(path).parent_path();
+// ParseKubeconfig's body; yaml-cpp throws on syntax errors and bad conversions. `path` names the
+// text in messages.
+absl::StatusOr<KubeConfig> ParseOrThrow(std::string_view yaml,
+                                        const std::filesystem::path& base_dir,
+                                        const std::string& context, const std::string& path) {
+  const YAML::Node root = YAML::Load(std::string(yaml));
   std::string context_name = context;
   if (context_name.empty() && root["current-context"]) {
     context_name = root["current-context"].as<std::string>();
@@ -138,16 +188,31 @@ absl::StatusOr<KubeConfig> ParseKubeconfig(const std::string& path, const std::s
 
 }  // namespace
 
-absl::StatusOr<KubeConfig> LoadKubeconfig(const std::string& path, const std::string& context) {
-  try {  // yaml-cpp throws on syntax errors and bad conversions
-    return ParseKubeconfig(path, context);
-  } catch (const YAML::BadFile&) {
-    return absl::InvalidArgumentError(path + ": cannot read");
+absl::StatusOr<KubeConfig> ParseKubeconfig(std::string_view yaml, const std::string& base_dir,
+                                           const std::string& context, const std::string& source) {
+  try {
+    return ParseOrThrow(yaml, base_dir, context, source);
   } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(path + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+    return absl::InvalidArgumentError(source + ":" + std::to_string(e.mark.line + 1) + ": " +
+                                      e.msg);
   } catch (const std::exception& e) {
-    return absl::InvalidArgumentError(path + ": " + e.what());
+    return absl::InvalidArgumentError(source + ": " + e.what());
   }
+}
+
+absl::StatusOr<KubeConfig> LoadKubeconfig(const std::string& path, const std::string& context) {
+  // Not regular_only: a kubeconfig may come through a pipe (`--kubeconfig <(...)`).
+  std::string text;
+  switch (ReadLimited(path, kMaxKubeconfigBytes, /*regular_only=*/false, &text)) {
+    case ReadError::kNone:
+      break;
+    case ReadError::kTooLarge:
+      return absl::InvalidArgumentError(path + ": larger than " +
+                                        std::to_string(kMaxKubeconfigBytes) + " bytes");
+    default:
+      return absl::InvalidArgumentError(path + ": cannot read");
+  }
+  return ParseKubeconfig(text, std::filesystem::path(path).parent_path().string(), context, path);
 }
 
 absl::StatusOr<KubeConfig> LoadInClusterConfig(const std::string& service_account_dir) {
@@ -161,10 +226,10 @@ absl::StatusOr<KubeConfig> LoadInClusterConfig(const std::string& service_accoun
   const std::string h = host;
   config.server = "https://" + (h.find(':') != std::string::npos ? "[" + h + "]" : h) + ":" + port;
   config.token_file = service_account_dir + "/token";
-  auto ca = ReadFile(service_account_dir + "/ca.crt", "in-cluster CA");
+  auto ca = ReadReferencedFile(service_account_dir + "/ca.crt", "in-cluster CA");
   if (!ca.ok()) return ca.status();
   config.ca = std::move(*ca);
-  if (auto token = ReadFile(config.token_file, "in-cluster token"); !token.ok()) {
+  if (auto token = ReadReferencedFile(config.token_file, "in-cluster token"); !token.ok()) {
     return token.status();
   }
   return config;
@@ -351,11 +416,10 @@ std::string KubeClient::BearerToken(bool force_reread) {
       static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
   if (force_reread || mtime_ns != token_mtime_ns_ || st.st_size != token_size_ ||
       st.st_ino != token_inode_) {
-    std::ifstream in(config_.token_file, std::ios::binary);
-    if (in) {
-      std::ostringstream text;
-      text << in.rdbuf();
-      std::string token = text.str();
+    // Bounded, regular files only: a token file that became a FIFO or a device cannot hang us.
+    std::string token;
+    if (ReadLimited(config_.token_file, kMaxReferencedFileBytes, /*regular_only=*/true, &token) ==
+        ReadError::kNone) {
       while (!token.empty() &&
              (token.back() == '\n' || token.back() == '\r' || token.back() == ' '))
         token.pop_back();

@@ -38,11 +38,21 @@ struct KubeConfig {
   std::string tls_server_name;  // overrides the host name checked in the server certificate
 };
 
-/// Parses a kubeconfig file (its current-context, or `context` when given): cluster server,
+/// Parses kubeconfig text (its current-context, or `context` when given): cluster server,
 /// certificate-authority(-data), insecure-skip-tls-verify, tls-server-name; user token,
-/// tokenFile, client-certificate(-data), client-key(-data). Relative paths are relative to the
-/// kubeconfig's folder. Unsupported auth (exec, auth-provider, username/password) is
-/// InvalidArgument naming it.
+/// tokenFile, client-certificate(-data), client-key(-data). Relative paths resolve against
+/// `base_dir`. The certificate and key files are read now (regular files of at most 1 MiB;
+/// anything else, e.g. a FIFO or /dev/zero, is InvalidArgument naming it); the token file is only
+/// named (KubeClient reads it per call, with the same limits). Unsupported auth (exec,
+/// auth-provider, username/password) is InvalidArgument naming it. Every error starts with
+/// `source` (YAML errors: "<source>:<line>: ...").
+[[nodiscard]] absl::StatusOr<KubeConfig> ParseKubeconfig(std::string_view yaml,
+                                                         const std::string& base_dir,
+                                                         const std::string& context = "",
+                                                         const std::string& source = "kubeconfig");
+
+/// Reads the kubeconfig file at `path` (at most 16 MiB; a pipe will do) and parses it with
+/// ParseKubeconfig: relative paths are relative to the file's folder, errors start with `path`.
 [[nodiscard]] absl::StatusOr<KubeConfig> LoadKubeconfig(const std::string& path,
                                                         const std::string& context = "");
 

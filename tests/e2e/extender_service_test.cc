@@ -13,18 +13,13 @@
 
 #include "scheduler/config/policy_loader.h"
 #include "scheduler/framework/registry.h"
+#include "tests/testing/files.h"
 
 namespace nbsched::server {
 namespace {
 
 using nlohmann::json;
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using testing::ReadFile;
 
 struct Fixture {
   Fixture(const std::string& policy_yaml = ReadFile("examples/policy.yaml"),

@@ -11,13 +11,13 @@
 
 #include "tests/testing/fake_apiserver.h"
 #include "tests/testing/http_client.h"
+#include "tests/testing/process.h"
 #include "tests/testing/subprocess.h"
 
 namespace nbsched {
 namespace {
 
 using nlohmann::json;
-using std::chrono::milliseconds;
 using testing::FakeApiServer;
 using testing::HttpClient;
 using testing::Subprocess;
@@ -86,11 +86,7 @@ TEST_CASE("nbsched serve --kubeconfig follows the API server", "[e2e][live]") {
   }
   Subprocess server({NBSCHED_BINARY, "serve", "--listen", "127.0.0.1:0", "--kubeconfig",
                      dir + "/kubeconfig", "--policy", dir + "/policy.yaml", "--threads", "2"});
-  const auto ready = server.ReadLine(milliseconds(20000));
-  REQUIRE(ready.has_value());
-  const std::string prefix = "nbsched ready on http://127.0.0.1:";
-  REQUIRE(ready->starts_with(prefix));
-  HttpClient client(static_cast<uint16_t>(std::stoi(ready->substr(prefix.size()))));
+  HttpClient client(testing::ReadyPort(server));
 
   // Ready once the first lists are in.
   CHECK(PollUntil(client, "GET", "/readyz", "", [](const auto& r) {

@@ -9,7 +9,9 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "tests/testing/files.h"
 #include "tests/testing/http_client.h"
+#include "tests/testing/process.h"
 #include "tests/testing/subprocess.h"
 
 namespace nbsched {
@@ -18,36 +20,14 @@ namespace {
 using nlohmann::json;
 using std::chrono::milliseconds;
 using testing::HttpClient;
+using testing::ReadFile;
+using testing::ReadyPort;
+using testing::ServeArgs;
 using testing::Subprocess;
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// Starts `nbsched serve` on port 0 and returns the port it reports, or 0.
-uint16_t StartServer(Subprocess& server) {
-  REQUIRE(server.started());
-  const auto line = server.ReadLine(milliseconds(20000));
-  REQUIRE(line.has_value());
-  const std::string prefix = "nbsched ready on http://127.0.0.1:";
-  REQUIRE(line->starts_with(prefix));
-  return static_cast<uint16_t>(std::stoi(line->substr(prefix.size())));
-}
-
-std::vector<std::string> ServeArgs() {
-  return {NBSCHED_BINARY, "serve",
-          "--listen",     "127.0.0.1:0",
-          "--snapshot",   "examples/cluster.json",
-          "--policy",     "examples/policy.yaml",
-          "--threads",    "2"};
-}
-
 TEST_CASE("nbsched serve answers filter and prioritize for the example notebook", "[e2e]") {
-  Subprocess server(ServeArgs());
-  const uint16_t port = StartServer(server);
+  Subprocess server(ServeArgs(NBSCHED_BINARY));
+  const uint16_t port = ReadyPort(server);
   HttpClient client(port);
 
   const json pod = json::parse(ReadFile("examples/notebook-pod.json"));
@@ -121,9 +101,8 @@ TEST_CASE("nbsched serve exports metrics and reloads the policy on SIGHUP", "[e2
     std::filesystem::rename(policy + ".tmp", policy);
   };
   write("priorities:\n  - {name: LeastRequestedPriority, weight: 1}\n");
-  Subprocess server({NBSCHED_BINARY, "serve", "--listen", "127.0.0.1:0", "--snapshot",
-                     "examples/cluster.json", "--policy", policy, "--threads", "2"});
-  const uint16_t port = StartServer(server);
+  Subprocess server(ServeArgs(NBSCHED_BINARY, {"--policy", policy}));
+  const uint16_t port = ReadyPort(server);
   HttpClient client(port);
 
   const json args = {{"Pod", json::parse(ReadFile("examples/notebook-pod.json"))},

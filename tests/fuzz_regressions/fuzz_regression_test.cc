@@ -2,17 +2,11 @@
 // fuzz targets' own invariants (quantity and policy round trips). A reproducer is named after
 // what it once broke; the expectation is only that it is handled (any status, no crash).
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <catch2/catch.hpp>
-#include <cstdio>
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <map>
-#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,18 +18,12 @@
 #include "scheduler/framework/registry.h"
 #include "scheduler/model/quantity.h"
 #include "scheduler/state/kube_client.h"
+#include "tests/testing/files.h"
 
 namespace nbsched {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 // The fuzz targets' bodies, as functions of the input bytes.
 const std::map<std::string, std::function<void(const std::string&)>>& Targets() {
@@ -81,15 +69,9 @@ const std::map<std::string, std::function<void(const std::string&)>>& Targets() 
        }},
       {"kubeconfig",
        [](const std::string& text) {
-         char tmpl[] = "/tmp/nbsched-fuzz-regression-XXXXXX";
-         const char* dir = ::mkdtemp(tmpl);
-         REQUIRE(dir != nullptr);
-         const fs::path path = fs::path(dir) / "config";
-         std::ofstream(path, std::ios::binary) << text;
-         (void)state::LoadKubeconfig(path.string());
-         (void)state::LoadKubeconfig(path.string(), "other");
-         std::error_code ignored;
-         fs::remove_all(dir, ignored);
+         const std::string base_dir = "/nonexistent/nbsched-fuzz-kubeconfig";
+         (void)state::ParseKubeconfig(text, base_dir);
+         (void)state::ParseKubeconfig(text, base_dir, "other");
        }},
   };
   return *targets;
@@ -104,7 +86,9 @@ TEST_CASE("Fuzz seeds and crash reproducers are handled", "[fuzz]") {
       for (const auto& entry : fs::directory_iterator(folder)) files.push_back(entry.path());
       std::sort(files.begin(), files.end());
       for (const fs::path& file : files) {
-        DYNAMIC_SECTION(target << ": " << file.filename().string()) { run(ReadFile(file)); }
+        DYNAMIC_SECTION(target << ": " << file.filename().string()) {
+          run(testing::ReadFile(file.string()));
+        }
       }
     }
   }

@@ -6,6 +6,7 @@
 
 #include "tests/grpc/grpc_testing.h"
 #include "tests/testing/http_client.h"
+#include "tests/testing/process.h"
 #include "tests/testing/subprocess.h"
 
 namespace nbsched {
@@ -21,29 +22,17 @@ struct Ports {
   uint16_t grpc = 0;
 };
 
-uint16_t PortAfter(Subprocess& server, const std::string& prefix) {
-  const auto line = server.ReadLine(milliseconds(20000));
-  REQUIRE(line.has_value());
-  REQUIRE(line->starts_with(prefix));
-  return static_cast<uint16_t>(std::stoi(line->substr(prefix.size())));
-}
-
+// The HTTP ready line comes first, then the gRPC one.
 Ports StartServer(Subprocess& server) {
-  REQUIRE(server.started());
   Ports ports;
-  ports.http = PortAfter(server, "nbsched ready on http://127.0.0.1:");
-  ports.grpc = PortAfter(server, "nbsched gRPC ready on 127.0.0.1:");
+  ports.http = testing::ReadyPort(server, testing::kHttpReadyPrefix);
+  ports.grpc = testing::ReadyPort(server, testing::kGrpcReadyPrefix);
   return ports;
 }
 
 std::vector<std::string> ServeArgs() {
-  return {NBSCHED_BINARY,     "serve",
-          "--listen",         "127.0.0.1:0",
-          "--grpc-listen",    "127.0.0.1:0",
-          "--snapshot",       "examples/cluster.json",
-          "--policy",         "examples/policy.yaml",
-          "--threads",        "2",
-          "--scheduler-name", testing::kSchedulerName};
+  return testing::ServeArgs(NBSCHED_BINARY, {"--grpc-listen", "127.0.0.1:0", "--scheduler-name",
+                                             testing::kSchedulerName});
 }
 
 std::unique_ptr<grpc::ClientContext> Context(

@@ -14,10 +14,10 @@ namespace nbsched::server {
 namespace {
 
 using nbsched::testing::json;
-using nbsched::testing::ReadTextFile;
+using nbsched::testing::ReadFile;
 
 struct Fixture {
-  explicit Fixture(const std::string& policy_yaml = ReadTextFile("examples/policy.yaml"),
+  explicit Fixture(const std::string& policy_yaml = ReadFile("examples/policy.yaml"),
                    std::optional<GrpcTlsFiles> tls = std::nullopt)
       : cluster(*state::LoadSnapshotFile("examples/cluster.json")),
         policies(
@@ -91,7 +91,7 @@ TEST_CASE("gRPC answers exactly as HTTP for a table of pods", "[grpc]") {
 }
 
 TEST_CASE("gRPC answers exactly as HTTP under best-in-filter selection", "[grpc]") {
-  Fixture f(ReadTextFile("examples/policy.yaml") + "selection: best-in-filter\n");
+  Fixture f(ReadFile("examples/policy.yaml") + "selection: best-in-filter\n");
   CheckParity(f);
 }
 
@@ -148,7 +148,7 @@ TEST_CASE("gRPC health reports SERVING and reflection lists the API", "[grpc]") 
 
 TEST_CASE("gRPC rejects bad pod_json with INVALID_ARGUMENT naming the field", "[grpc]") {
   Fixture f;
-  json bad_cpu = json::parse(ReadTextFile("examples/notebook-pod.json"));
+  json bad_cpu = json::parse(ReadFile("examples/notebook-pod.json"));
   bad_cpu["spec"]["containers"][0]["resources"]["requests"]["cpu"] = "1.5.0";
   json wrong_type = bad_cpu;
   wrong_type["spec"]["containers"] = "notebook";
@@ -255,7 +255,7 @@ TEST_CASE("gRPC over TLS, with client certificates when a client CA is given", "
   const GrpcTlsFiles files{.cert_file = dir + "server.pem",
                            .key_file = dir + "server.key",
                            .client_ca_file = dir + "ca.pem"};
-  Fixture f(ReadTextFile("examples/policy.yaml"), files);
+  Fixture f(ReadFile("examples/policy.yaml"), files);
   const std::string target = "127.0.0.1:" + std::to_string(f.port);
   grpc::ChannelArguments args;
   args.SetSslTargetNameOverride("localhost");
@@ -265,9 +265,9 @@ TEST_CASE("gRPC over TLS, with client certificates when a client CA is given", "
     return stub->Explain(Context(std::chrono::seconds(5)).get(),
                          nbsched::testing::ToRequest(nbsched::testing::ParityRows()[0]), &explain);
   };
-  grpc::SslCredentialsOptions with_cert{.pem_root_certs = ReadTextFile(dir + "ca.pem"),
-                                        .pem_private_key = ReadTextFile(dir + "client.key"),
-                                        .pem_cert_chain = ReadTextFile(dir + "client.pem")};
+  grpc::SslCredentialsOptions with_cert{.pem_root_certs = ReadFile(dir + "ca.pem"),
+                                        .pem_private_key = ReadFile(dir + "client.key"),
+                                        .pem_cert_chain = ReadFile(dir + "client.pem")};
   CHECK(call(grpc::SslCredentials(with_cert)).ok());
   grpc::SslCredentialsOptions without_cert;
   without_cert.pem_root_certs = with_cert.pem_root_certs;

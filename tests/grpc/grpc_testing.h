@@ -8,25 +8,17 @@
 #include <grpcpp/grpcpp.h>
 
 #include <chrono>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "grpc_std.pb.h"
 #include "nbsched/v1/scheduler.grpc.pb.h"
+#include "tests/testing/files.h"
 
 namespace nbsched::testing {
 
 using nlohmann::json;
-
-inline std::string ReadTextFile(const std::string& path) {
-  std::ifstream in(path);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 inline grpc::ByteBuffer ToBuffer(const google::protobuf::MessageLite& message) {
   const std::string bytes = message.SerializeAsString();
@@ -184,8 +176,8 @@ struct ParityRow {
 /// Pods and candidate nodes on examples/cluster.json, judged with
 /// `--scheduler-name notebook-scheduler`.
 inline std::vector<ParityRow> ParityRows() {
-  const json notebook = json::parse(ReadTextFile("examples/notebook-pod.json"));
-  json gpu = json::parse(ReadTextFile("examples/gpu-notebook-pod.json"));
+  const json notebook = json::parse(ReadFile("examples/notebook-pod.json"));
+  json gpu = json::parse(ReadFile("examples/gpu-notebook-pod.json"));
   gpu["spec"]["schedulerName"] = kSchedulerName;
   json other = notebook;
   other["spec"]["schedulerName"] = "default-scheduler";

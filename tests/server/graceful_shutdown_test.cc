@@ -9,11 +9,11 @@
 
 #include <catch2/catch.hpp>
 #include <csignal>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
+#include "tests/testing/files.h"
 #include "tests/testing/http_client.h"
+#include "tests/testing/process.h"
 #include "tests/testing/subprocess.h"
 
 namespace nbsched {
@@ -22,14 +22,10 @@ namespace {
 using nlohmann::json;
 using std::chrono::milliseconds;
 using testing::RawConnection;
+using testing::ReadFile;
+using testing::ReadyPort;
+using testing::ServeArgs;
 using testing::Subprocess;
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 bool Refused(uint16_t port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -43,15 +39,8 @@ bool Refused(uint16_t port) {
 }
 
 TEST_CASE("SIGTERM: the in-flight request is answered, then exit 0", "[e2e][shutdown]") {
-  Subprocess server({NBSCHED_BINARY, "serve", "--listen", "127.0.0.1:0", "--snapshot",
-                     "examples/cluster.json", "--policy", "examples/policy.yaml", "--threads", "2",
-                     "--read-timeout", "20s"});
-  REQUIRE(server.started());
-  const auto line = server.ReadLine(milliseconds(20000));
-  REQUIRE(line.has_value());
-  const std::string prefix = "nbsched ready on http://127.0.0.1:";
-  REQUIRE(line->starts_with(prefix));
-  const auto port = static_cast<uint16_t>(std::stoi(line->substr(prefix.size())));
+  Subprocess server(ServeArgs(NBSCHED_BINARY, {"--read-timeout", "20s"}));
+  const uint16_t port = ReadyPort(server);
 
   const json args = {{"Pod", json::parse(ReadFile("examples/notebook-pod.json"))},
                      {"NodeNames", {"master", "worker-1", "worker-2", "gpu-1"}}};

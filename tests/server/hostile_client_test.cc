@@ -21,6 +21,7 @@
 #include "scheduler/framework/registry.h"
 #include "scheduler/server/extender_service.h"
 #include "scheduler/server/http_server.h"
+#include "tests/testing/files.h"
 #include "tests/testing/http_client.h"
 
 namespace nbsched::server {
@@ -29,15 +30,9 @@ namespace {
 using namespace std::chrono_literals;
 using ::nbsched::testing::HttpClient;
 using ::nbsched::testing::RawConnection;
+using ::nbsched::testing::ReadFile;
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 constexpr size_t kMaxBody = size_t{8} << 20;
 constexpr size_t kMaxHeader = size_t{16} << 10;

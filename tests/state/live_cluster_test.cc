@@ -22,6 +22,7 @@
 #include "scheduler/state/cluster_state.h"
 #include "tests/testing/builders.h"
 #include "tests/testing/fake_apiserver.h"
+#include "tests/testing/files.h"
 
 namespace nbsched::state {
 namespace {
@@ -61,10 +62,7 @@ void WriteFile(const std::string& path, const std::string& text) {
   std::filesystem::rename(tmp, path);
 }
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
+using testing::ReadFile;
 
 // A LiveCluster on a fresh ClusterState, with fast backoff, counting restarts.
 struct Harness {
