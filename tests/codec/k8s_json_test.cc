@@ -1,6 +1,8 @@
 #include "scheduler/codec/k8s_json.h"
 
 #include <catch2/catch.hpp>
+#include <cstdlib>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -499,6 +501,39 @@ TEST_CASE("DecodeList reads a kubectl List", "[codec][k8s_json]") {
       CHECK(bad.status().message() == row.want);
     }
   }
+}
+
+}  // namespace
+}  // namespace nbsched::codec
+
+namespace nbsched::codec {
+namespace {
+
+// The decoder reads in place when simdjson's padding bytes after the input lie in the same page
+// (and copies otherwise): the same text must decode the same wherever it ends in a page, and a
+// broken document must fail the same way.
+TEST_CASE("decoding is the same wherever the input ends relative to a page", "[codec][k8s_json]") {
+  const std::string node = R"({"metadata":{"name":"edge","labels":{"b":"2","a":"1"}},)"
+                           R"("status":{"allocatable":{"cpu":"3","memory":"1Gi"}}})";
+  const std::string broken = R"({"metadata":{"name":"edge","labels":{"a":)";
+  constexpr size_t kPage = 4096;
+  // Three pages; the text ends at each of the last 80 bytes of the middle page and just after it.
+  auto* buffer = static_cast<char*>(std::aligned_alloc(kPage, 3 * kPage));
+  REQUIRE(buffer != nullptr);
+  std::memset(buffer, '}', 3 * kPage);  // garbage after the text must not matter
+  for (size_t end = 2 * kPage - 80; end <= 2 * kPage + 8; ++end) {
+    INFO("text ends at page offset " << end % kPage);
+    std::memcpy(buffer + end - node.size(), node.data(), node.size());
+    absl::StatusOr<Node> decoded =
+        DecodeNodeJson(std::string_view(buffer + end - node.size(), node.size()));
+    REQUIRE(decoded.ok());
+    CHECK(decoded->name == "edge");
+    CHECK(decoded->labels == Labels{{"a", "1"}, {"b", "2"}});
+    CHECK(decoded->allocatable.milli_cpu == 3000);
+    std::memcpy(buffer + end - broken.size(), broken.data(), broken.size());
+    CHECK_FALSE(DecodeNodeJson(std::string_view(buffer + end - broken.size(), broken.size())).ok());
+  }
+  std::free(buffer);
 }
 
 }  // namespace

@@ -1,0 +1,70 @@
+#include "scheduler/model/snapshot.h"
+
+#include <catch2/catch.hpp>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tests/testing/builders.h"
+
+namespace nbsched {
+namespace {
+
+using testing::MakeNode;
+using testing::MakePod;
+
+TEST_CASE("the node-name index finds every node and nothing else", "[model][snapshot]") {
+  SnapshotBuilder builder;
+  constexpr int kNodes = 10000;  // several index growths
+  for (int i = 0; i < kNodes; ++i) builder.AddNode(MakeNode("node-" + std::to_string(i)).Ptr());
+  builder.AddNode(MakeNode("node-7").Alloc("1", "1Gi").Ptr());  // a repeated name: first wins
+  const auto snapshot = std::move(builder).Build();
+  REQUIRE(snapshot->nodes().size() == kNodes);
+  for (int i = 0; i < kNodes; ++i) {
+    const std::string name = "node-" + std::to_string(i);
+    REQUIRE(snapshot->FindPosition(name) == static_cast<size_t>(i));
+    REQUIRE(snapshot->Find(name)->name() == name);
+  }
+  CHECK(snapshot->Find("node-7")->allocatable().milli_cpu == 0);
+  for (const char* missing : {"", "node-", "node-10000", "node-01", "Node-1", "node-1 "}) {
+    INFO(missing);
+    CHECK(snapshot->Find(missing) == nullptr);
+    CHECK(snapshot->FindPosition(missing) == NodeNameIndex::kNotFound);
+  }
+
+  // A bind's copy shares the names: lookups still work in both, and only the copy sees the pod.
+  const auto info = snapshot->FindShared("node-42");
+  const auto next = snapshot->WithNodeInfo(info->WithPod(
+      std::make_shared<const Pod>(MakePod().Name("nb").Node("node-42").Req("1", "1Gi").Obj())));
+  CHECK(next->Find("node-42")->pod_count() == 1);
+  CHECK(snapshot->Find("node-42")->pod_count() == 0);
+  CHECK(next->Find("node-9999")->name() == "node-9999");
+  CHECK(next->Find("nope") == nullptr);
+}
+
+TEST_CASE("NodeFlags read the conditions as the predicates did", "[model][snapshot]") {
+  auto flags = [](const Node& node) { return NodeFlags::Of(node); };
+  const Node ready = MakeNode("a").Obj();  // the builder reports Ready=True
+  CHECK_FALSE(flags(ready).not_ready);
+  CHECK_FALSE(flags(ready).network_unavailable);
+  CHECK(flags(MakeNode("b").NoConditions().Obj()).not_ready);  // no Ready: not known ready
+  CHECK(flags(MakeNode("c").Condition("Ready", "Unknown").Obj()).not_ready);
+  CHECK(flags(MakeNode("d").Condition("NetworkUnavailable", "Unknown").Obj()).network_unavailable);
+  CHECK(flags(MakeNode("e").Condition("MemoryPressure", "True").Obj()).memory_pressure);
+  CHECK(flags(MakeNode("f").Condition("DiskPressure", "True").Obj()).disk_pressure);
+  CHECK(flags(MakeNode("g").Condition("PIDPressure", "True").Obj()).pid_pressure);
+  CHECK(flags(MakeNode("h").Unschedulable().Obj()).unschedulable);
+  CHECK(flags(MakeNode("i").Taint("k", "v", "PreferNoSchedule").Obj()).has_taints);
+  CHECK_FALSE(flags(ready).has_taints);
+  // Repeated types: CheckNodeCondition took the last Ready, the pressure predicates the first.
+  Node twice = MakeNode("j").NoConditions().Obj();
+  twice.conditions = {{"Ready", "False"},
+                      {"Ready", "True"},
+                      {"MemoryPressure", "True"},
+                      {"MemoryPressure", "False"}};
+  CHECK_FALSE(flags(twice).not_ready);
+  CHECK(flags(twice).memory_pressure);
+}
+
+}  // namespace
+}  // namespace nbsched
