@@ -1,5 +1,8 @@
 #include "scheduler/model/text.h"
 
+#include <cstdint>
+#include <cstring>
+
 namespace nbsched {
 namespace {
 
@@ -41,18 +44,41 @@ void AppendJsonString(std::string* out, std::string_view s) {
   out->push_back('"');
 }
 
+namespace {
+
+// Printable ASCII other than '"' and '\\': written as is.
+bool Plain(unsigned char c) { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\'; }
+
+// Length of the run of plain bytes starting at `i` (replies are mostly node names and reasons:
+// whole strings of them). Eight bytes per step: a byte is plain when it is ≥ 0x20, < 0x80 and
+// neither quote nor backslash; the word tests find any other byte in the eight.
+size_t PlainRun(std::string_view s, size_t i) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr uint64_t kHigh = 0x8080808080808080ULL;
+  auto has_zero = [](uint64_t v) { return (v - kOnes) & ~v & kHigh; };
+  auto has_less = [](uint64_t v, uint64_t n) { return (v - kOnes * n) & ~v & kHigh; };
+  while (i + 8 <= s.size()) {
+    uint64_t w;
+    std::memcpy(&w, s.data() + i, sizeof(w));
+    if ((w & kHigh) != 0 || has_less(w, 0x20) != 0 || has_zero(w ^ (kOnes * '"')) != 0 ||
+        has_zero(w ^ (kOnes * '\\')) != 0) {
+      break;
+    }
+    i += 8;
+  }
+  while (i < s.size() && Plain(static_cast<unsigned char>(s[i]))) ++i;
+  return i;
+}
+
+}  // namespace
+
 void AppendJsonEscaped(std::string* out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   size_t i = 0;
   while (i < s.size()) {
     const unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
-      size_t j = i + 1;  // copy the run of plain ASCII at once
-      while (j < s.size()) {
-        const unsigned char d = static_cast<unsigned char>(s[j]);
-        if (d < 0x20 || d >= 0x80 || d == '"' || d == '\\') break;
-        ++j;
-      }
+    if (Plain(c)) {
+      const size_t j = PlainRun(s, i + 1);  // copy the run of plain ASCII at once
       out->append(s.data() + i, j - i);
       i = j;
       continue;
