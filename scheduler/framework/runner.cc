@@ -3,16 +3,12 @@
 #include <algorithm>
 #include <unordered_set>
 
-#include "scheduler/framework/parallel.h"
 #include "scheduler/model/gpu.h"
 
 namespace nbsched::framework {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// Per-node work is ~0.1 µs: chunks of 512 nodes keep the hand-off cost (~µs) small.
-constexpr size_t kNodesPerChunk = 512;
 
 std::shared_ptr<const NodeInfo> Placeholder(std::string_view name) {
   auto node = std::make_shared<Node>();
@@ -143,26 +139,22 @@ Decision Schedule(const Policy& policy, const Snapshot& snapshot, const Pod& pod
   feasible.reserve(candidates.nodes.size());
   feasible_index.reserve(candidates.nodes.size());
   const auto filter_start = Clock::now();
-  // Each node's verdict on its own slot, in parallel chunks; then the feasible list in order.
-  ParallelFor(candidates.nodes.size(), kNodesPerChunk, [&](size_t begin, size_t end) {
-    for (size_t i = begin; i < end; ++i) {
-      NodeDecision& d = decision.nodes[i];
-      d.node = candidates.nodes[i];
-      if (i < candidates.names.size()) d.name_view = candidates.names[i];
-      d.duplicate = i < candidates.duplicate.size() && candidates.duplicate[i] != 0;
-      if (i < candidates.missing.size() && candidates.missing[i]) {
-        static const Status kNotFound =
-            Status::UnschedulableAndUnresolvable({std::string(kNodeNotFound)});
-        d.status = kNotFound;
-        continue;
-      }
-      d.status = RunFilters(filters, state, pod, *d.node);
+  for (size_t i = 0; i < candidates.nodes.size(); ++i) {
+    NodeDecision& d = decision.nodes[i];
+    d.node = candidates.nodes[i];
+    if (i < candidates.names.size()) d.name_view = candidates.names[i];
+    d.duplicate = i < candidates.duplicate.size() && candidates.duplicate[i] != 0;
+    if (i < candidates.missing.size() && candidates.missing[i]) {
+      static const Status kNotFound =
+          Status::UnschedulableAndUnresolvable({std::string(kNodeNotFound)});
+      d.status = kNotFound;
+      continue;
     }
-  });
-  for (size_t i = 0; i < decision.nodes.size(); ++i) {
-    if (!decision.nodes[i].status.ok()) continue;
-    feasible.push_back(decision.nodes[i].node);
-    feasible_index.push_back(i);
+    d.status = RunFilters(filters, state, pod, *d.node);
+    if (d.status.ok()) {
+      feasible.push_back(d.node);
+      feasible_index.push_back(i);
+    }
   }
   Time(options, "filter", filter_start);
   if (!options.score) return decision;
@@ -178,11 +170,9 @@ Decision Schedule(const Policy& policy, const Snapshot& snapshot, const Pod& pod
     const ScorePlugin& plugin = *policy.scorers[p].plugin;
     const auto start = Clock::now();
     plugin.PreScore(state, pod, snapshot, feasible);
-    ParallelFor(feasible.size(), kNodesPerChunk, [&](size_t begin, size_t end) {
-      for (size_t j = begin; j < end; ++j) {
-        scores[j] = {feasible[j], plugin.Score(state, pod, *feasible[j])};
-      }
-    });
+    for (size_t j = 0; j < feasible.size(); ++j) {
+      scores[j] = {feasible[j], plugin.Score(state, pod, *feasible[j])};
+    }
     plugin.NormalizeScore(state, pod, scores);
     if (options.details) {
       std::vector<std::pair<std::string, int64_t>> details;
