@@ -21,29 +21,41 @@ bool NoRequest(const Resources& want) {
          want.scalars.empty();
 }
 
+// The four native checks, in reason order: bit i set means kNativeReasons[i] applies.
+constexpr std::string_view kNativeReasons[] = {kTooManyPods, kInsufficientCpu, kInsufficientMemory,
+                                               kInsufficientEphemeralStorage};
+
+unsigned NativeShortage(const Pod& pod, const NodeInfo& node) {
+  const Resources& want = pod.request;
+  const Resources& alloc = node.allocatable();
+  const Resources& used = node.requested();
+  unsigned mask = 0;
+  if (node.pod_count() + 1 > alloc.allowed_pods) mask |= 1u;
+  // The `> 0` guards (current form): a resource the pod does not ask for is not checked, even
+  // when the node is already over-committed in it (so a request-less pod needs only a pod slot).
+  if (want.milli_cpu > 0 && want.milli_cpu > alloc.milli_cpu - used.milli_cpu) mask |= 2u;
+  if (want.memory > 0 && want.memory > alloc.memory - used.memory) mask |= 4u;
+  if (want.ephemeral_storage > 0 &&
+      want.ephemeral_storage > alloc.ephemeral_storage - used.ephemeral_storage) {
+    mask |= 8u;
+  }
+  return mask;
+}
+
 // Appends to `reasons` only when `reasons` is non-null; returns whether anything is missing.
 // Called first without a vector so that the common (fitting) case allocates nothing.
 bool Insufficient(const Pod& pod, const NodeInfo& node, std::vector<std::string>* reasons) {
   const Resources& want = pod.request;
-  bool short_of_something = false;
-  auto miss = [&](std::string_view reason) {
-    short_of_something = true;
-    if (reasons != nullptr) reasons->emplace_back(reason);
-  };
+  const unsigned native = NativeShortage(pod, node);
+  bool short_of_something = native != 0;
+  if (reasons != nullptr) {
+    for (unsigned bit = 0; bit < std::size(kNativeReasons); ++bit) {
+      if (native & (1u << bit)) reasons->emplace_back(kNativeReasons[bit]);
+    }
+  }
+  if (NoRequest(want)) return short_of_something;
   const Resources& alloc = node.allocatable();
   const Resources& used = node.requested();
-  if (node.pod_count() + 1 > alloc.allowed_pods) miss(kTooManyPods);
-  if (NoRequest(want)) return short_of_something;  // a request-less pod needs only a pod slot
-  // The `> 0` guards (current form): a resource the pod does not ask for is not checked, even
-  // when the node is already over-committed in it.
-  if (want.milli_cpu > 0 && want.milli_cpu > alloc.milli_cpu - used.milli_cpu) {
-    miss(kInsufficientCpu);
-  }
-  if (want.memory > 0 && want.memory > alloc.memory - used.memory) miss(kInsufficientMemory);
-  if (want.ephemeral_storage > 0 &&
-      want.ephemeral_storage > alloc.ephemeral_storage - used.ephemeral_storage) {
-    miss(kInsufficientEphemeralStorage);
-  }
   // Scalars iterate in name order (upstream's map order is random; nbsched sorts). A resource
   // missing from allocatable counts as 0.
   bool gpu_reported = false;
@@ -67,37 +79,20 @@ bool Insufficient(const Pod& pod, const NodeInfo& node, std::vector<std::string>
 }
 
 // The reasons when only pods/cpu/memory/ephemeral-storage are short (the common failures), one
-// shared Status per combination (bit 0 pods, 1 cpu, 2 memory, 3 ephemeral-storage).
+// shared Status per NativeShortage mask.
 const Status& NativeFailure(unsigned mask) {
   static const std::array<Status, 16> kTable = [] {
     std::array<Status, 16> table;
-    constexpr std::string_view kReasons[] = {kTooManyPods, kInsufficientCpu, kInsufficientMemory,
-                                             kInsufficientEphemeralStorage};
     for (unsigned m = 1; m < table.size(); ++m) {
       std::vector<std::string> reasons;
-      for (unsigned bit = 0; bit < 4; ++bit) {
-        if (m & (1u << bit)) reasons.emplace_back(kReasons[bit]);
+      for (unsigned bit = 0; bit < std::size(kNativeReasons); ++bit) {
+        if (m & (1u << bit)) reasons.emplace_back(kNativeReasons[bit]);
       }
       table[m] = Status::Unschedulable(std::move(reasons));
     }
     return table;
   }();
   return kTable[mask & 15u];
-}
-
-unsigned NativeShortage(const Pod& pod, const NodeInfo& node) {
-  const Resources& want = pod.request;
-  const Resources& alloc = node.allocatable();
-  const Resources& used = node.requested();
-  unsigned mask = 0;
-  if (node.pod_count() + 1 > alloc.allowed_pods) mask |= 1u;
-  if (want.milli_cpu > 0 && want.milli_cpu > alloc.milli_cpu - used.milli_cpu) mask |= 2u;
-  if (want.memory > 0 && want.memory > alloc.memory - used.memory) mask |= 4u;
-  if (want.ephemeral_storage > 0 &&
-      want.ephemeral_storage > alloc.ephemeral_storage - used.ephemeral_storage) {
-    mask |= 8u;
-  }
-  return mask;
 }
 
 }  // namespace

@@ -2,8 +2,6 @@
 // stops accepting, the in-flight request is still answered (with Connection: close), idle
 // keep-alive connections are closed, and the process exits 0.
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -28,14 +26,10 @@ using testing::ServeArgs;
 using testing::Subprocess;
 
 bool Refused(uint16_t port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  const bool refused = ::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0;
+  const int fd = testing::ConnectLoopback(port);
+  if (fd < 0) return true;
   ::close(fd);
-  return refused;
+  return false;
 }
 
 TEST_CASE("SIGTERM: the in-flight request is answered, then exit 0", "[e2e][shutdown]") {

@@ -28,6 +28,7 @@ namespace nbsched::server {
 namespace {
 
 using namespace std::chrono_literals;
+using ::nbsched::testing::ConnectLoopback;
 using ::nbsched::testing::HttpClient;
 using ::nbsched::testing::RawConnection;
 using ::nbsched::testing::ReadFile;
@@ -242,13 +243,8 @@ TEST_CASE("Truncated bodies and resets mid-body end in a clean close", "[server]
     RawConnection conn(server.port);
     REQUIRE(conn.Send("POST /filter HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{\"Pod\""));
     // RawConnection has no half-close; a second connection does it by hand below.
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    const int fd = ConnectLoopback(server.port);
     REQUIRE(fd >= 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(server.port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) == 0);
     const std::string partial =
         "POST /filter HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{\"Pod\"";
     REQUIRE(::send(fd, partial.data(), partial.size(), MSG_NOSIGNAL) ==
@@ -265,13 +261,8 @@ TEST_CASE("Truncated bodies and resets mid-body end in a clean close", "[server]
   }
   SECTION("reset (RST) mid-body, many times") {
     for (int i = 0; i < 50; ++i) {
-      int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+      const int fd = ConnectLoopback(server.port);
       REQUIRE(fd >= 0);
-      sockaddr_in addr{};
-      addr.sin_family = AF_INET;
-      addr.sin_port = htons(server.port);
-      addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-      REQUIRE(::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) == 0);
       const std::string partial =
           "POST /filter HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n" +
           std::string(5000, ' ');

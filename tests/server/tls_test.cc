@@ -142,16 +142,12 @@ TlsReply TlsGet(uint16_t port, const std::string& target, const fs::path& ca_fil
   static constexpr unsigned char kProtos[] = {2,   'h', '2', 8,   'h', 't',
                                               't', 'p', '/', '1', '.', '1'};
   SSL_CTX_set_alpn_protos(ctx, kProtos, sizeof(kProtos));
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  timeval tv{5, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const int fd = testing::ConnectLoopback(port);
   SSL* ssl = SSL_new(ctx);
-  if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) == 0) {
+  if (fd >= 0) {
+    timeval tv{5, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
     SSL_set_fd(ssl, fd);
     SSL_set1_host(ssl, "127.0.0.1");
     if (SSL_connect(ssl) == 1) {
@@ -183,7 +179,7 @@ TlsReply TlsGet(uint16_t port, const std::string& target, const fs::path& ca_fil
     }
   }
   SSL_free(ssl);
-  ::close(fd);
+  if (fd >= 0) ::close(fd);
   SSL_CTX_free(ctx);
   ERR_clear_error();
   return reply;

@@ -170,22 +170,32 @@ struct RawResponse {
   }
 };
 
+/// A blocking TCP socket connected to 127.0.0.1:port, or -1 with errno set.
+inline int ConnectLoopback(uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return -1;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0) {
+    const int saved = errno;
+    ::close(fd);
+    errno = saved;
+    return -1;
+  }
+  return fd;
+}
+
 class RawConnection {
  public:
   using Clock = std::chrono::steady_clock;
 
   /// Connects (blocking, to a local listener) and then switches the socket to non-blocking.
   explicit RawConnection(uint16_t port) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (fd_ < 0) return;
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd_, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0) {
+    fd_ = ConnectLoopback(port);
+    if (fd_ < 0) {
       connect_errno_ = errno;
-      ::close(fd_);
-      fd_ = -1;
       return;
     }
     const int one = 1;
