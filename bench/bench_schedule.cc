@@ -204,12 +204,13 @@ struct Stages {
 };
 
 // decode → core → encode, as ExtenderService does (minus HTTP framing).
-size_t Request(server::Verb verb, const Fixture& f, const std::string& body, Stages& stages) {
+size_t Request(server::Verb verb, const Fixture& f, const std::string& body, Stages& stages,
+               const server::ExtenderOptions& options = {}) {
   const auto t0 = Clock::now();
   auto args = codec::DecodeExtenderArgs(body);
   const auto t1 = Clock::now();
   server::CoreResult r =
-      server::Evaluate(verb, {f.policy, f.snapshot}, args->pod, *args->node_names, {});
+      server::Evaluate(verb, {f.policy, f.snapshot}, args->pod, *args->node_names, options);
   const auto t2 = Clock::now();
   std::string reply;
   switch (verb) {
@@ -277,21 +278,30 @@ void BM_Prioritize(benchmark::State& state) { RunVerb(state, server::Verb::kPrio
 void BM_Explain(benchmark::State& state) { RunVerb(state, server::Verb::kExplain); }
 
 // What kube-scheduler asks per pod: /filter over every node, then /prioritize over the kept ones.
+// As `serve`, with a FilterMemo: the /prioritize reuses the /filter's verdicts (the pod has a
+// uid and resourceVersion, the snapshot and policy do not change in between).
 void BM_FilterPrioritize(benchmark::State& state) {
   const Fixture& f = GetFixture(static_cast<int>(state.range(0)));
+  server::FilterMemo memo;
+  server::ExtenderOptions options;
+  options.filter_memo = &memo;
   Samples samples;
   Stages stages;
   size_t reply = 0;
   for (auto _ : state) {
     const auto start = Clock::now();
     const double cpu_start = ThreadCpuUs();
-    reply = Request(server::Verb::kFilter, f, f.filter_body, stages);
-    reply += Request(server::Verb::kPrioritize, f, f.prioritize_body, stages);
+    reply = Request(server::Verb::kFilter, f, f.filter_body, stages, options);
+    reply += Request(server::Verb::kPrioritize, f, f.prioritize_body, stages, options);
     samples.cpu_us.push_back(ThreadCpuUs() - cpu_start);
     samples.wall_us.push_back(
         std::chrono::duration<double, std::micro>(Clock::now() - start).count());
   }
   state.counters["nodes"] = static_cast<double>(state.range(0));
+  // Every /prioritize must have found the /filter's verdicts (a miss is a regression).
+  state.counters["memo_hit_ratio"] =
+      static_cast<double>(memo.hits()) /
+      static_cast<double>(std::max<int64_t>(1, memo.hits() + memo.misses()));
   Report(state, samples, stages, reply);
 }
 

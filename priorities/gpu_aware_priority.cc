@@ -50,9 +50,7 @@ absl::StatusOr<std::unique_ptr<const ScorePlugin>> GPUAwarePriority::Create(
 }
 
 int64_t GPUAwarePriority::Score(const CycleState&, const Pod& pod, const NodeInfo& node) const {
-  const bool per_gpu =
-      std::find(resources_.begin(), resources_.end(), kResourceNvidiaGpu) != resources_.end();
-  const GpuDemand demand = per_gpu ? PodGpuDemand(pod) : GpuDemand();
+  const GpuDemand demand = per_gpu_ ? PodGpuDemand(pod) : GpuDemand();
   const int64_t allocatable = SumOf(node.allocatable(), resources_);
   const int64_t wanted = SumOf(pod.request, resources_);
   if (wanted == 0 && demand.none()) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <memory>
 #include <span>
 #include <string>
@@ -19,13 +20,16 @@ class GPUAwarePriority final : public ScorePlugin {
  public:
   static constexpr std::string_view kName = "GPUAwarePriority";
   explicit GPUAwarePriority(std::vector<std::string> resources = {"nvidia.com/gpu"})
-      : resources_(std::move(resources)) {}
+      : resources_(std::move(resources)),
+        per_gpu_(std::find(resources_.begin(), resources_.end(), kResourceNvidiaGpu) !=
+                 resources_.end()) {}
   static absl::StatusOr<std::unique_ptr<const ScorePlugin>> Create(const PluginArgs& args);
   std::string_view Name() const override { return kName; }
   int64_t Score(const CycleState& state, const Pod& pod, const NodeInfo& node) const override;
 
  private:
   std::vector<std::string> resources_;
+  bool per_gpu_;  // nvidia.com/gpu is one of them: GPU pods are scored per GPU
 };
 
 }  // namespace nbsched::priorities

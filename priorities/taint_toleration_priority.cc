@@ -13,7 +13,7 @@ int64_t TaintTolerationPriority::Score(const CycleState&, const Pod& pod,
   // PreferNoSchedule taint ToleratesTaint already rejects every other effect, so no copy is needed.
   int64_t intolerable = 0;
   if (!node.flags().has_taints) return intolerable;
-  for (const Taint& taint : node.node().taints) {
+  for (const Taint& taint : node.taints().taints) {
     if (taint.effect != kPreferNoSchedule) continue;
     if (!AnyToleratesTaint(pod.tolerations, taint)) ++intolerable;
   }

@@ -313,6 +313,8 @@ int Serve(int argc, char** argv) {
         return framework::ChooseGpus(*policies.Current(), snapshot, pod, node);
       });
   server::ExtenderOptions extender_options;
+  server::FilterMemo filter_memo;
+  extender_options.filter_memo = &filter_memo;
   if (auto it = v.find("scheduler-name"); it != v.end())
     extender_options.scheduler_name = it->second;
   // Metrics (interfaces.md §7): request counts and latency from the HTTP server, plugin timings

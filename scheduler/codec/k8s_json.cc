@@ -316,6 +316,7 @@ absl::Status GetPodMetadata(element e, const Path& p, Pod* pod) {
     if (k == "name") return GetString(v, vp, &pod->name);
     if (k == "namespace") return GetString(v, vp, &pod->namespace_);
     if (k == "uid") return GetString(v, vp, &pod->uid);
+    if (k == "resourceVersion") return GetString(v, vp, &pod->resource_version);
     if (k == "labels") return GetLabels(v, vp, &pod->labels);
     if (k == "annotations") return GetLabels(v, vp, &pod->annotations);
     if (k == "deletionTimestamp") {

@@ -66,6 +66,7 @@ Candidates ResolveNames(const Snapshot& snapshot, std::span<const std::string> n
   out.missing.reserve(names.size());
   out.duplicate.reserve(names.size());
   out.names.reserve(names.size());
+  out.positions.reserve(names.size());
   size_t chars = 0;
   for (const std::string& name : names) chars += name.size();
   out.name_chars.reserve(chars);
@@ -89,6 +90,7 @@ Candidates ResolveNames(const Snapshot& snapshot, std::span<const std::string> n
     }
     out.nodes.push_back(info);
     out.missing.push_back(missing ? 1 : 0);
+    out.positions.push_back(position);
     out.duplicate.push_back(duplicate ? 1 : 0);
     out.names.emplace_back(out.name_chars.data() + out.name_chars.size(), name.size());
     out.name_chars.insert(out.name_chars.end(), name.begin(), name.end());
@@ -126,12 +128,17 @@ Decision Schedule(const Policy& policy, const Snapshot& snapshot, const Pod& pod
     decision.priority_names.emplace_back(s.plugin->Name());
 
   CycleState state;
-  for (const auto& filter : policy.filters) {
-    const auto start = Clock::now();
-    filter->PreFilter(state, pod, snapshot);
-    Time(options, filter->Name(), start);
+  const bool known =
+      !candidates.nodes.empty() && options.verdicts.size() == candidates.nodes.size();
+  std::vector<const FilterPlugin*> filters;
+  if (!known) {
+    for (const auto& filter : policy.filters) {
+      const auto start = Clock::now();
+      filter->PreFilter(state, pod, snapshot);
+      Time(options, filter->Name(), start);
+    }
+    filters = ActiveFilters(policy, state, pod);
   }
-  const std::vector<const FilterPlugin*> filters = ActiveFilters(policy, state, pod);
 
   decision.nodes.resize(candidates.nodes.size());
   std::vector<const NodeInfo*> feasible;
@@ -150,7 +157,7 @@ Decision Schedule(const Policy& policy, const Snapshot& snapshot, const Pod& pod
       d.status = kNotFound;
       continue;
     }
-    d.status = RunFilters(filters, state, pod, *d.node);
+    d.status = known ? options.verdicts[i] : RunFilters(filters, state, pod, *d.node);
     if (d.status.ok()) {
       feasible.push_back(d.node);
       feasible_index.push_back(i);

@@ -31,6 +31,9 @@ struct Candidates {
   /// visit every Node again. May be empty: the NodeInfos' names are used.
   std::vector<std::string_view> names;
   std::vector<char> name_chars;  // a vector: moving it keeps the characters where they are
+  /// Position in the snapshot's nodes() per candidate (NodeNameIndex::kNotFound when missing).
+  /// Empty for request-supplied Node objects (OverlayNodes) and hand-built candidates.
+  std::vector<size_t> positions;
   std::vector<std::shared_ptr<const NodeInfo>> owned;
 };
 
@@ -54,6 +57,10 @@ struct ScheduleOptions {
   const PluginTimer* timer = nullptr;
   /// Collect each priority's Explain() details per feasible node (/explain).
   bool details = false;
+  /// The filter verdict of every candidate, already known (FilterMemo: the /filter of the same
+  /// scheduling cycle judged the same pod against the same policy and snapshot). Empty: run
+  /// PreFilter and the filters (also when the size is not one Status per candidate).
+  std::span<const Status> verdicts;
 };
 
 Decision Schedule(const Policy& policy, const Snapshot& snapshot, const Pod& pod,

@@ -7,7 +7,7 @@
 
 namespace nbsched {
 
-GpuDemand PodGpuDemand(const Pod& pod) {
+GpuDemand PodGpuDemandOfScalars(const Pod& pod) {
   const int64_t whole = pod.request.scalars.Get(kResourceNvidiaGpu);
   if (whole > 0) return {whole, kMilliPerGpu};
   const int64_t milli = pod.request.scalars.Get(kResourceGpuMilli);

@@ -33,7 +33,11 @@ struct GpuDemand {
 
 /// From the pod's effective request: `nvidia.com/gpu` wins; else `nbsched.io/gpu-milli` (a
 /// multiple of 1000 counts as whole GPUs).
-GpuDemand PodGpuDemand(const Pod& pod);
+GpuDemand PodGpuDemandOfScalars(const Pod& pod);
+inline GpuDemand PodGpuDemand(const Pod& pod) {
+  // Called per node by the fit filter and the GPU scores: most pods ask for no scalar at all.
+  return pod.request.scalars.empty() ? GpuDemand() : PodGpuDemandOfScalars(pod);
+}
 
 /// Parses "0" / "1,3"; nullopt when malformed, out of range or repeated.
 std::optional<std::vector<int>> ParseGpuIndex(std::string_view text, int gpu_count);

@@ -1,6 +1,9 @@
 #include "scheduler/model/node_info.h"
 
 #include <algorithm>
+#include <mutex>
+#include <string>
+#include <unordered_map>
 
 namespace nbsched {
 
@@ -34,7 +37,58 @@ void AccountGpus(GpuSlots& slots, const Pod& pod) {
   if (!chosen.empty()) slots.Take(demand, chosen);
 }
 
+TaintSet MakeTaintSet(const std::vector<Taint>& taints) {
+  TaintSet set;
+  set.taints = taints;
+  set.failures.reserve(taints.size());
+  for (const Taint& taint : taints) {
+    const bool hard = taint.effect == "NoSchedule" || taint.effect == "NoExecute";
+    set.failures.push_back(
+        hard ? Status::UnschedulableAndUnresolvable(
+                   {"node(s) had untolerated taint {" + taint.key + ": " + taint.value + "}"})
+             : Status::Success());
+  }
+  return set;
+}
+
+// Length-prefixed, so that no two different lists share a key.
+std::string TaintKey(const std::vector<Taint>& taints) {
+  std::string key;
+  for (const Taint& t : taints) {
+    for (const std::string* s : {&t.key, &t.value, &t.effect}) {
+      key += std::to_string(s->size());
+      key += ':';
+      key += *s;
+    }
+  }
+  return key;
+}
+
 }  // namespace
+
+std::shared_ptr<const TaintSet> InternTaints(const std::vector<Taint>& taints) {
+  if (taints.empty()) return nullptr;
+  static std::mutex mu;
+  static auto* pool = new std::unordered_map<std::string, std::weak_ptr<const TaintSet>>();
+  static size_t sweep_at = 64;
+  std::string key = TaintKey(taints);
+  std::lock_guard<std::mutex> lock(mu);
+  std::weak_ptr<const TaintSet>& slot = (*pool)[std::move(key)];
+  if (auto shared = slot.lock()) return shared;
+  auto made = std::make_shared<const TaintSet>(MakeTaintSet(taints));
+  slot = made;
+  // Sets no node uses any more are dropped once the pool has doubled since the last sweep.
+  if (pool->size() >= sweep_at) {
+    std::erase_if(*pool, [](const auto& entry) { return entry.second.expired(); });
+    sweep_at = std::max<size_t>(64, 2 * pool->size());
+  }
+  return made;
+}
+
+const TaintSet& NodeInfo::taints() const {
+  static const TaintSet kNone;
+  return taints_ != nullptr ? *taints_ : kNone;
+}
 
 std::string_view NodeInfo::gpu_model() const {
   auto it = node_->labels.find(kGpuProductLabel);
@@ -68,15 +122,8 @@ NodeInfo::NodeInfo(std::shared_ptr<const Node> node, std::vector<std::shared_ptr
     : flags_(NodeFlags::Of(*node)),
       pods_(std::move(pods)),
       allocatable_(node->allocatable),
+      taints_(InternTaints(node->taints)),
       node_(std::move(node)) {
-  taint_failures_.reserve(node_->taints.size());
-  for (const Taint& taint : node_->taints) {
-    const bool hard = taint.effect == "NoSchedule" || taint.effect == "NoExecute";
-    taint_failures_.push_back(
-        hard ? Status::UnschedulableAndUnresolvable(
-                   {"node(s) had untolerated taint {" + taint.key + ": " + taint.value + "}"})
-             : Status::Success());
-  }
   const int64_t gpu_count = node_->allocatable.scalars.Get(kResourceNvidiaGpu);
   gpus_ = GpuSlots(static_cast<int>(std::clamp<int64_t>(gpu_count, 0, 4096)));
   for (const auto& pod : pods_) {

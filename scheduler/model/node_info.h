@@ -38,6 +38,21 @@ struct NodeFlags {
   static NodeFlags Of(const Node& node);
 };
 
+/// A node's taints with PodToleratesNodeTaints' failure for each, built once. NodeInfos whose
+/// Nodes carry equal taints share one TaintSet, interned process-wide (InternTaints): the
+/// hundreds of nodes of a tainted GPU pool point at one object that stays in cache, instead of
+/// each at its own strings.
+struct TaintSet {
+  std::vector<Taint> taints;
+  /// Parallel to `taints`: "node(s) had untolerated taint {key: value}" for NoSchedule and
+  /// NoExecute (UnschedulableAndUnresolvable), Success for the soft PreferNoSchedule.
+  std::vector<Status> failures;
+};
+
+/// The shared TaintSet equal to `taints` (same key, value and effect, in the same order); null
+/// when `taints` is empty. Thread-safe.
+std::shared_ptr<const TaintSet> InternTaints(const std::vector<Taint>& taints);
+
 class NodeInfo {
  public:
   NodeInfo(std::shared_ptr<const Node> node, std::vector<std::shared_ptr<const Pod>> pods);
@@ -63,10 +78,8 @@ class NodeInfo {
   const std::vector<HostPort>& used_ports() const { return used_ports_; }
   /// Per-GPU free shares after the pods' GPUs (interfaces.md §9).
   const GpuSlots& gpus() const { return gpus_; }
-  /// PodToleratesNodeTaints' failure for the node's taint `i` (which has a NoSchedule or
-  /// NoExecute effect): built once per NodeInfo, so that every pod that does not tolerate a
-  /// GPU node's taint shares it instead of formatting the reason per node and request.
-  const Status& untolerated_taint(size_t i) const { return taint_failures_[i]; }
+  /// The node's taints (equal to node().taints), shared with every node tainted alike.
+  const TaintSet& taints() const;
   /// The node's GPU model (label nvidia.com/gpu.product), empty when unlabelled.
   std::string_view gpu_model() const;
 
@@ -84,7 +97,7 @@ class NodeInfo {
   Resources legacy_non_zero_requested_;
   std::vector<HostPort> used_ports_;
   GpuSlots gpus_;
-  std::vector<Status> taint_failures_;  // parallel to node().taints; Success for soft effects
+  std::shared_ptr<const TaintSet> taints_;  // null when the node has no taint
   std::shared_ptr<const Node> node_;
 };
 

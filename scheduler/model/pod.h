@@ -70,6 +70,8 @@ struct Pod {
   std::string name;
   std::string namespace_;
   std::string uid;
+  /// metadata.resourceVersion: changes with every update of the pod object.
+  std::string resource_version;
   Labels labels;
   Labels annotations;
   std::vector<OwnerReference> owner_references;

@@ -25,7 +25,7 @@ int64_t SaturatingAdd(int64_t a, int64_t b) {
   return out;
 }
 
-int64_t ScalarResources::Get(std::string_view name) const {
+int64_t ScalarResources::Find(std::string_view name) const {
   auto it = std::lower_bound(items_.begin(), items_.end(), name,
                              [](const auto& item, std::string_view n) { return item.first < n; });
   return it != items_.end() && it->first == name ? it->second : 0;

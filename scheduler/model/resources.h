@@ -41,7 +41,7 @@ bool IsScalarResourceName(std::string_view name);
 /// also the order nbsched reports `Insufficient <name>` reasons in.
 class ScalarResources {
  public:
-  int64_t Get(std::string_view name) const;
+  int64_t Get(std::string_view name) const { return items_.empty() ? 0 : Find(name); }
   void Set(std::string_view name, int64_t value);
   void Add(std::string_view name, int64_t value);  // saturating
   bool empty() const { return items_.empty(); }
@@ -50,6 +50,7 @@ class ScalarResources {
   friend bool operator==(const ScalarResources&, const ScalarResources&) = default;
 
  private:
+  int64_t Find(std::string_view name) const;  // most nodes and pods have no scalar at all
   std::vector<std::pair<std::string, int64_t>> items_;
 };
 

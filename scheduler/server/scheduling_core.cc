@@ -33,7 +33,15 @@ CoreResult Run(Verb verb, Inputs inputs, std::shared_ptr<const Pod> pod,
   run.score = NeedsScores(verb, *r.inputs.policy);
   run.timer = options.plugin_timer;
   run.details = verb == Verb::kExplain;
+  std::optional<std::vector<Status>> verdicts;
+  if (options.filter_memo != nullptr && verb != Verb::kFilter) {
+    verdicts = options.filter_memo->Recall(r.inputs, *r.pod, r.candidates);
+    if (verdicts) run.verdicts = *verdicts;
+  }
   r.decision = framework::Schedule(*r.inputs.policy, *r.inputs.snapshot, *r.pod, r.candidates, run);
+  if (options.filter_memo != nullptr && verb == Verb::kFilter) {
+    options.filter_memo->Remember(r.inputs, *r.pod, r.candidates, r.decision);
+  }
   if (options.on_nodes_evaluated)
     options.on_nodes_evaluated(static_cast<int64_t>(r.candidates.nodes.size()));
   return r;
@@ -49,6 +57,79 @@ std::string JoinReasons(const std::vector<std::string>& reasons) {
 }
 
 }  // namespace
+
+void FilterMemo::Remember(const Inputs& inputs, const Pod& pod,
+                          const framework::Candidates& candidates,
+                          const framework::Decision& decision) {
+  if (capacity_ == 0 || pod.uid.empty() || pod.resource_version.empty()) return;
+  if (candidates.positions.size() != decision.nodes.size()) return;  // not resolved by name
+  auto entry = std::make_shared<Entry>();
+  entry->policy = inputs.policy;
+  entry->snapshot = inputs.snapshot;
+  entry->uid = pod.uid;
+  entry->resource_version = pod.resource_version;
+  entry->verdict.assign(inputs.snapshot->nodes().size(), 0);
+  for (size_t i = 0; i < decision.nodes.size(); ++i) {
+    const size_t position = candidates.positions[i];
+    if (position >= entry->verdict.size() || entry->verdict[position] != 0) continue;
+    const Status& status = decision.nodes[i].status;
+    entry->verdict[position] = status.ok() ? 1 : 2;
+    if (!status.ok()) entry->rejected.emplace_back(position, status);
+  }
+  std::sort(entry->rejected.begin(), entry->rejected.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::lock_guard<std::mutex> lock(mu_);
+  // A newer verdict for the same pod replaces the older one.
+  std::erase_if(entries_, [&](const std::shared_ptr<const Entry>& e) {
+    return e->uid == pod.uid && e->resource_version == pod.resource_version;
+  });
+  entries_.push_back(std::move(entry));
+  while (entries_.size() > capacity_) entries_.pop_front();
+}
+
+std::shared_ptr<const FilterMemo::Entry> FilterMemo::Find(const Inputs& inputs,
+                                                          const Pod& pod) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto it = entries_.rbegin(); it != entries_.rend(); ++it) {
+    const Entry& e = **it;
+    if (e.uid != pod.uid || e.resource_version != pod.resource_version) continue;
+    // Identity, not equality: a weak_ptr that still locks to the current object cannot be a
+    // new object at a recycled address.
+    if (e.policy.lock() != inputs.policy || e.snapshot.lock() != inputs.snapshot) return nullptr;
+    return *it;
+  }
+  return nullptr;
+}
+
+std::optional<std::vector<Status>> FilterMemo::Recall(
+    const Inputs& inputs, const Pod& pod, const framework::Candidates& candidates) const {
+  if (pod.uid.empty() || pod.resource_version.empty() ||
+      candidates.positions.size() != candidates.nodes.size() || candidates.nodes.empty()) {
+    return std::nullopt;
+  }
+  const std::shared_ptr<const Entry> entry = Find(inputs, pod);
+  if (entry == nullptr) {
+    misses_.fetch_add(1, std::memory_order_relaxed);
+    return std::nullopt;
+  }
+  std::vector<Status> verdicts(candidates.nodes.size());
+  for (size_t i = 0; i < candidates.nodes.size(); ++i) {
+    const size_t position = candidates.positions[i];
+    if (position == NodeNameIndex::kNotFound) continue;  // the runner answers "not found"
+    const uint8_t verdict = position < entry->verdict.size() ? entry->verdict[position] : 0;
+    if (verdict == 1) continue;
+    if (verdict == 0) {
+      misses_.fetch_add(1, std::memory_order_relaxed);
+      return std::nullopt;
+    }
+    const auto it =
+        std::lower_bound(entry->rejected.begin(), entry->rejected.end(), position,
+                         [](const std::pair<size_t, Status>& r, size_t p) { return r.first < p; });
+    verdicts[i] = it->second;
+  }
+  hits_.fetch_add(1, std::memory_order_relaxed);
+  return verdicts;
+}
 
 void ConfigureAllocatorForServing() {
   mallopt(M_TRIM_THRESHOLD, 512 << 20);
@@ -77,7 +158,11 @@ CoreResult EvaluateAllNodes(Verb verb, Inputs inputs, std::shared_ptr<const Pod>
   framework::Candidates candidates;
   const auto& nodes = inputs.snapshot->nodes();
   candidates.nodes.reserve(nodes.size());
-  for (const auto& node : nodes) candidates.nodes.push_back(node.get());
+  candidates.positions.reserve(nodes.size());
+  for (const auto& node : nodes) {
+    candidates.positions.push_back(candidates.nodes.size());
+    candidates.nodes.push_back(node.get());
+  }
   candidates.missing.assign(nodes.size(), 0);
   return Run(verb, std::move(inputs), std::move(pod), std::move(candidates), options);
 }

@@ -5,9 +5,13 @@
 /// snapshot, pass pods of another scheduler through, run the framework. Pure functions of their
 /// inputs; thread-safe.
 
+#include <atomic>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -24,6 +28,8 @@
 
 namespace nbsched::server {
 
+class FilterMemo;
+
 struct ExtenderOptions {
   /// Only pods with this spec.schedulerName are judged; others pass through. Empty: all.
   std::string scheduler_name;
@@ -38,6 +44,9 @@ struct ExtenderOptions {
   /// Live mode: creates the Binding through the API server for a pod just assumed on a node
   /// (its annotations carry nbsched.io/gpu-index). Unset: /bind only assumes (snapshot mode).
   std::function<absl::Status(const Pod& assumed, const std::string& node)> binder;
+  /// Remembers /filter verdicts for the /prioritize and /explain of the same scheduling cycle;
+  /// may be null (every request runs the filters). Must outlive the service.
+  FilterMemo* filter_memo = nullptr;
 };
 
 enum class Verb { kFilter, kPrioritize, kExplain };
@@ -55,6 +64,49 @@ struct CoreResult {
   std::shared_ptr<const Pod> pod;
   framework::Candidates candidates;
   framework::Decision decision;
+};
+
+/// kube-scheduler sends each pod twice per scheduling cycle: /filter over the candidate nodes,
+/// then /prioritize over the nodes the filter kept. The verdicts are a pure function of (policy,
+/// snapshot, pod, node), so the second request need not run the predicates again: FilterMemo
+/// keeps the verdicts of the last few /filter requests, each valid only for the very policy and
+/// snapshot objects it was computed against (a reload, a watch event or a bind publishes new
+/// ones) and for the same pod object: same uid and resourceVersion, which the API server changes
+/// on every update of the pod. Pods without both are never remembered. A /prioritize naming a
+/// node the /filter did not judge runs the filters in full. Bounded (oldest forgotten first);
+/// thread-safe.
+class FilterMemo {
+ public:
+  explicit FilterMemo(size_t capacity = 16) : capacity_(capacity) {}
+
+  /// Remembers the verdicts of a /filter decision over name-resolved candidates.
+  void Remember(const Inputs& inputs, const Pod& pod, const framework::Candidates& candidates,
+                const framework::Decision& decision);
+  /// One verdict per candidate, or nullopt when no remembered /filter judged every candidate
+  /// for this pod, policy and snapshot.
+  std::optional<std::vector<Status>> Recall(const Inputs& inputs, const Pod& pod,
+                                            const framework::Candidates& candidates) const;
+
+  int64_t hits() const { return hits_.load(std::memory_order_relaxed); }
+  int64_t misses() const { return misses_.load(std::memory_order_relaxed); }
+
+ private:
+  struct Entry {
+    std::weak_ptr<const framework::Policy> policy;
+    std::weak_ptr<const Snapshot> snapshot;
+    std::string uid;
+    std::string resource_version;
+    /// Per snapshot position: 0 not judged, 1 feasible, 2 rejected (the Status in `rejected`).
+    std::vector<uint8_t> verdict;
+    std::vector<std::pair<size_t, Status>> rejected;  // by position, ascending
+  };
+  std::shared_ptr<const Entry> Find(const Inputs& inputs, const Pod& pod) const;
+
+  const size_t capacity_;
+  mutable std::mutex mu_;
+  std::deque<std::shared_ptr<const Entry>> entries_;  // newest last
+  mutable std::atomic<int64_t> hits_{0};
+  mutable std::atomic<int64_t> misses_{0};
 };
 
 /// Scores are computed for prioritize and explain, and for filter only when the policy's

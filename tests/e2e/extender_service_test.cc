@@ -413,5 +413,109 @@ TEST_CASE("Preempt keeps only nodes where the victims free enough GPUs",
   }
 }
 
+TEST_CASE("FilterMemo: /prioritize and /explain reuse the verdicts of the same cycle's /filter",
+          "[e2e][service][memo]") {
+  FilterMemo memo;
+  ExtenderOptions options;
+  options.filter_memo = &memo;
+  Fixture f(ReadFile("examples/policy.yaml"), options);
+  Fixture plain;  // no memo: every request runs the filters
+  const auto both = [&](HttpResponse (ExtenderService::*verb)(const HttpRequest&) const,
+                        const json& body) {
+    const HttpResponse with = f.Post(verb, body.dump());
+    const HttpResponse without = plain.Post(verb, body.dump());
+    CHECK(with.status == 200);
+    CHECK(json::parse(with.body) == json::parse(without.body));
+    return json::parse(with.body);
+  };
+  const std::vector<std::string> feasible = {"worker-1", "worker-2", "gpu-1"};
+
+  both(&ExtenderService::Filter, Args(NotebookPod(), kAll));
+  CHECK(memo.hits() == 0);
+  both(&ExtenderService::Prioritize, Args(NotebookPod(), feasible));
+  CHECK(memo.hits() == 1);
+  // master was rejected by the /filter: its remembered reasons come back unchanged.
+  const json explain = both(&ExtenderService::Explain, Args(NotebookPod(), kAll));
+  CHECK(memo.hits() == 2);
+  CHECK(explain["nodes"][0]["reasons"] == json{kMasterTaint});
+  CHECK(memo.misses() == 0);
+
+  SECTION("another resourceVersion is another pod object") {
+    json updated = NotebookPod();
+    updated["metadata"]["resourceVersion"] = "48214";
+    both(&ExtenderService::Prioritize, Args(updated, feasible));
+    CHECK(memo.hits() == 2);
+    CHECK(memo.misses() == 1);
+  }
+  SECTION("a pod without uid or resourceVersion is never remembered") {
+    for (const char* field : {"uid", "resourceVersion"}) {
+      json anonymous = NotebookPod();
+      anonymous["metadata"].erase(field);
+      both(&ExtenderService::Filter, Args(anonymous, kAll));
+      both(&ExtenderService::Prioritize, Args(anonymous, feasible));
+    }
+    CHECK(memo.hits() == 2);
+  }
+  SECTION("a node the /filter did not judge: the filters run in full") {
+    both(&ExtenderService::Filter, Args(NotebookPod(), {"worker-1"}));
+    both(&ExtenderService::Prioritize, Args(NotebookPod(), {"worker-1", "worker-2"}));
+    CHECK(memo.hits() == 2);
+    CHECK(memo.misses() == 1);
+    both(&ExtenderService::Prioritize, Args(NotebookPod(), {"worker-1", "ghost"}));
+    CHECK(memo.hits() == 3);  // an unknown name needs no verdict: "not found" either way
+  }
+  SECTION("a new policy invalidates the verdicts") {
+    const auto next = *config::LoadPolicy(ReadFile("examples/policy.yaml"), "policy.yaml",
+                                          framework::Registry::Default(), 2);
+    f.policies.Publish(next);
+    plain.policies.Publish(next);
+    both(&ExtenderService::Prioritize, Args(NotebookPod(), feasible));
+    CHECK(memo.hits() == 2);
+    CHECK(memo.misses() == 1);
+  }
+}
+
+TEST_CASE("FilterMemo: a bind between /filter and /prioritize is seen", "[e2e][service][memo]") {
+  FilterMemo memo;
+  ExtenderOptions options;
+  options.filter_memo = &memo;
+  Fixture f(ReadFile("examples/policy.yaml"), options);
+  // gpu-1 has 4 GPUs, carol holds 1: frank (3 GPUs) fits until erin takes one more.
+  const json frank = GpuPod("frank", 3);
+  CHECK(FilterGpu1(f, GpuPod("erin", 1)) == "fits");
+  CHECK(FilterGpu1(f, frank) == "fits");
+  REQUIRE(BindError(f, BindArgs("erin", "gpu-1")).empty());
+  // The snapshot changed: the remembered "fits" must not be used.
+  const json scores =
+      json::parse(f.Post(&ExtenderService::Prioritize, Args(frank, {"gpu-1"}).dump()).body);
+  CHECK(scores == json::parse(R"([{"Host":"gpu-1","Score":0}])"));
+  CHECK(memo.hits() == 0);
+  CHECK(memo.misses() == 1);
+  const json explain =
+      json::parse(f.Post(&ExtenderService::Explain, Args(frank, {"gpu-1"}).dump()).body);
+  CHECK(explain["nodes"][0]["reasons"] == json{"Insufficient nvidia.com/gpu"});
+
+  SECTION("the filter of the new snapshot is remembered again") {
+    CHECK(FilterGpu1(f, frank) == "Insufficient nvidia.com/gpu");
+    f.Post(&ExtenderService::Prioritize, Args(frank, {"gpu-1"}).dump());
+    CHECK(memo.hits() == 1);
+  }
+}
+
+TEST_CASE("FilterMemo is bounded and keeps the newest verdicts", "[service][memo]") {
+  FilterMemo memo(2);
+  ExtenderOptions options;
+  options.filter_memo = &memo;
+  Fixture f(ReadFile("examples/policy.yaml"), options);
+  for (const char* name : {"a", "b", "c"}) {
+    f.Post(&ExtenderService::Filter, Args(GpuPod(name, 1), kAll).dump());
+  }
+  for (const char* name : {"a", "b", "c"}) {
+    f.Post(&ExtenderService::Prioritize, Args(GpuPod(name, 1), {"gpu-1"}).dump());
+  }
+  CHECK(memo.hits() == 2);  // b and c; a was forgotten
+  CHECK(memo.misses() == 1);
+}
+
 }  // namespace
 }  // namespace nbsched::server

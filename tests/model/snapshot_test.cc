@@ -12,6 +12,7 @@ namespace {
 
 using testing::MakeNode;
 using testing::MakePod;
+using testing::NodeBuilder;
 
 TEST_CASE("the node-name index finds every node and nothing else", "[model][snapshot]") {
   SnapshotBuilder builder;
@@ -40,6 +41,44 @@ TEST_CASE("the node-name index finds every node and nothing else", "[model][snap
   CHECK(snapshot->Find("node-42")->pod_count() == 0);
   CHECK(next->Find("node-9999")->name() == "node-9999");
   CHECK(next->Find("nope") == nullptr);
+}
+
+TEST_CASE("nodes tainted alike share one TaintSet", "[model][snapshot]") {
+  const auto info = [](NodeBuilder node) {
+    return std::make_shared<const NodeInfo>(node.Ptr(), std::vector<std::shared_ptr<const Pod>>{});
+  };
+  const auto gpu = [&](const std::string& name) {
+    return info(MakeNode(name)
+                    .Taint("nvidia.com/gpu", "present", "NoSchedule")
+                    .Taint("example.com/soft", "", "PreferNoSchedule"));
+  };
+  const auto a = gpu("gpu-a");
+  const auto b = gpu("gpu-b");
+  CHECK(&a->taints() == &b->taints());
+  REQUIRE(a->taints().taints.size() == 2);
+  CHECK(a->taints().failures[0] ==
+        Status::UnschedulableAndUnresolvable(
+            {"node(s) had untolerated taint {nvidia.com/gpu: present}"}));
+  CHECK(a->taints().failures[1].ok());  // PreferNoSchedule only lowers the score
+  // Another value, another effect, another order or a split key/value: another set.
+  const auto other_value = info(MakeNode("x")
+                                    .Taint("nvidia.com/gpu", "absent", "NoSchedule")
+                                    .Taint("example.com/soft", "", "PreferNoSchedule"));
+  const auto other_order = info(MakeNode("y")
+                                    .Taint("example.com/soft", "", "PreferNoSchedule")
+                                    .Taint("nvidia.com/gpu", "present", "NoSchedule"));
+  const auto split_a = info(MakeNode("s1").Taint("ab", "c", "NoSchedule"));
+  const auto split_b = info(MakeNode("s2").Taint("a", "bc", "NoSchedule"));
+  CHECK(&other_value->taints() != &a->taints());
+  CHECK(&other_order->taints() != &a->taints());
+  CHECK(&split_a->taints() != &split_b->taints());
+  CHECK(other_order->taints().taints[0].key == "example.com/soft");
+  // No taint: the shared empty set; a copy with a pod keeps the node's set.
+  const auto plain = info(MakeNode("plain"));
+  CHECK(plain->taints().taints.empty());
+  const auto with_pod =
+      a->WithPod(std::make_shared<const Pod>(MakePod().Name("p").Node("gpu-a").Obj()));
+  CHECK(&with_pod->taints() == &a->taints());
 }
 
 TEST_CASE("NodeFlags read the conditions as the predicates did", "[model][snapshot]") {
