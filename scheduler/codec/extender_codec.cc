@@ -392,13 +392,13 @@ std::string EncodeExplain(const framework::Decision& decision, std::string_view 
       AppendInt(&out, nd.scores[s]);
     }
     out.push_back('}');
-    if (!nd.details.empty()) {
+    if (const auto details = decision.DetailsOf(i); !details.empty()) {
       out += ",\"details\":{";
-      for (size_t d = 0; d < nd.details.size(); ++d) {
+      for (size_t d = 0; d < details.size(); ++d) {
         if (d > 0) out.push_back(',');
-        AppendString(&out, nd.details[d].first);
+        AppendString(&out, details[d].first);
         out.push_back(':');
-        AppendInt(&out, nd.details[d].second);
+        AppendInt(&out, details[d].second);
       }
       out.push_back('}');
     }

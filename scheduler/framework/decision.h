@@ -19,8 +19,6 @@ struct NodeDecision {
   const NodeInfo* node = nullptr;  // points into the request's snapshot/overlay; never null
   /// The request's spelling of the name (views the request; empty: node->name()).
   std::string_view name_view;
-  /// A later occurrence of a name already listed: replies skip it (one entry per host).
-  bool duplicate = false;
   std::string_view name() const { return name_view.empty() ? node->name() : name_view; }
   /// Success when feasible; otherwise the failing predicates' reasons in policy order, code
   /// UnschedulableAndUnresolvable when any failing predicate said so.
@@ -29,11 +27,13 @@ struct NodeDecision {
   /// empty for infeasible nodes or when scoring was not asked for. Views the Decision's
   /// score_table (one allocation per request, not one per node).
   std::span<const int64_t> scores;
-  /// /explain only: plugin details ("GPUFragmentationPriority.fragmentationBefore", ...).
-  std::vector<std::pair<std::string, int64_t>> details;
   int64_t weighted = 0;        // S = Σ wᵢ·pᵢ
   int64_t extender_score = 0;  // 0..10, interfaces.md §4
+  /// A later occurrence of a name already listed: replies skip it (one entry per host).
+  bool duplicate = false;
   bool feasible() const { return status.ok(); }
+  // 88 bytes: written for every candidate of every request, so nothing rarely used lives here
+  // (the /explain details are in Decision::details).
 };
 
 struct Decision {
@@ -49,6 +49,13 @@ struct Decision {
   /// Feasible-node scores, row after row (priority_names.size() per scored node).
   std::vector<int64_t> score_table;
   std::vector<std::string> priority_names;
+  /// /explain only (ScheduleOptions::details), parallel to `nodes`: each priority's Explain()
+  /// details ("GPUFragmentationPriority.fragmentationBefore", ...). Empty otherwise.
+  std::vector<std::vector<std::pair<std::string, int64_t>>> details;
+  std::span<const std::pair<std::string, int64_t>> DetailsOf(size_t node) const {
+    if (node >= details.size()) return {};
+    return details[node];
+  }
   int64_t weight_sum = 0;  // W
   int64_t policy_generation = 0;
   bool scored = false;

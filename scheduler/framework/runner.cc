@@ -66,7 +66,6 @@ Candidates ResolveNames(const Snapshot& snapshot, std::span<const std::string> n
   out.missing.reserve(names.size());
   out.duplicate.reserve(names.size());
   out.names.reserve(names.size());
-  out.positions.reserve(names.size());
   size_t chars = 0;
   for (const std::string& name : names) chars += name.size();
   out.name_chars.reserve(chars);
@@ -74,8 +73,10 @@ Candidates ResolveNames(const Snapshot& snapshot, std::span<const std::string> n
   // names (rare) in a set.
   std::vector<char> seen(snapshot.nodes().size(), 0);
   std::unordered_set<std::string_view> seen_missing;
-  for (const std::string& name : names) {
-    const size_t position = snapshot.FindPosition(name);
+  snapshot.FindPositions(names, out.positions);
+  for (size_t k = 0; k < names.size(); ++k) {
+    const std::string& name = names[k];
+    const size_t position = out.positions[k];
     const bool missing = position == NodeNameIndex::kNotFound;
     const NodeInfo* info = nullptr;
     bool duplicate = false;
@@ -90,7 +91,6 @@ Candidates ResolveNames(const Snapshot& snapshot, std::span<const std::string> n
     }
     out.nodes.push_back(info);
     out.missing.push_back(missing ? 1 : 0);
-    out.positions.push_back(position);
     out.duplicate.push_back(duplicate ? 1 : 0);
     out.names.emplace_back(out.name_chars.data() + out.name_chars.size(), name.size());
     out.name_chars.insert(out.name_chars.end(), name.begin(), name.end());
@@ -182,13 +182,14 @@ Decision Schedule(const Policy& policy, const Snapshot& snapshot, const Pod& pod
     }
     plugin.NormalizeScore(state, pod, scores);
     if (options.details) {
+      decision.details.resize(decision.nodes.size());
       std::vector<std::pair<std::string, int64_t>> details;
       for (size_t j = 0; j < feasible.size(); ++j) {
         details.clear();
         plugin.Explain(state, pod, *feasible[j], details);
         for (auto& [key, value] : details) {
-          decision.nodes[feasible_index[j]].details.emplace_back(
-              std::string(plugin.Name()) + "." + key, value);
+          decision.details[feasible_index[j]].emplace_back(std::string(plugin.Name()) + "." + key,
+                                                           value);
         }
       }
     }

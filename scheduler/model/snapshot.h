@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,11 +28,12 @@ struct WorkloadSelector {
 };
 
 /// Node name → position, for the per-request name resolution (thousands of lookups per
-/// request): open addressing with linear probing over one flat array of {hash, name, position},
-/// the names' characters copied side by side into one buffer, so a lookup touches two compact
-/// arrays and never a Node. A copy (Snapshot::WithNodeInfo, on every bind) is one memcpy of the
-/// slots; the characters are shared (the names of a snapshot's positions never change).
-/// Built once, by SnapshotBuilder: Insert is not for an index that has been copied.
+/// request): open addressing with linear probing over 8-byte slots {hash tag, position} (64 KB
+/// at 5,000 nodes: the random accesses stay in cache), the names' characters side by side in one
+/// buffer addressed by position, so a lookup touches compact arrays and never a Node. A copy
+/// (Snapshot::WithNodeInfo, on every bind) is one memcpy of the slots; the names are shared (the
+/// names of a snapshot's positions never change). Built once, by SnapshotBuilder: Insert is not
+/// for an index that has been copied.
 class NodeNameIndex {
  public:
   static constexpr size_t kNotFound = static_cast<size_t>(-1);
@@ -39,19 +41,25 @@ class NodeNameIndex {
   bool Insert(std::string_view name, size_t position);
   size_t Find(std::string_view name) const;
   bool contains(std::string_view name) const { return Find(name) != kNotFound; }
+  /// Find for each name (`out` resized to names.size()). Hashes a few names ahead and prefetches
+  /// their slots, so that one request's thousands of lookups overlap their cache misses.
+  void FindAll(std::span<const std::string> names, std::vector<size_t>& out) const;
 
  private:
   struct Slot {
-    uint64_t hash = 0;
-    uint32_t offset = 0;  // into chars_
-    uint32_t size = 0;
+    uint32_t tag = 0;  // the hash's upper half
     uint32_t position = kEmpty;
   };
+  struct Names {
+    std::string chars;
+    std::vector<std::pair<uint32_t, uint32_t>> at;  // per position: {offset, size} in chars
+  };
   static constexpr uint32_t kEmpty = static_cast<uint32_t>(-1);
+  std::string_view NameAt(uint32_t position) const;
   size_t SlotOf(std::string_view name, uint64_t hash) const;  // its slot or the empty one
   void Grow();
   std::vector<Slot> slots_;
-  std::shared_ptr<std::string> chars_ = std::make_shared<std::string>();
+  std::shared_ptr<Names> names_ = std::make_shared<Names>();
   size_t size_ = 0;
 };
 
@@ -62,6 +70,10 @@ class Snapshot {
   const NodeInfo* Find(std::string_view name) const;
   /// Position in nodes(), or NodeNameIndex::kNotFound.
   size_t FindPosition(std::string_view name) const { return index_.Find(name); }
+  /// FindPosition of each name, faster than one at a time (NodeNameIndex::FindAll).
+  void FindPositions(std::span<const std::string> names, std::vector<size_t>& out) const {
+    index_.FindAll(names, out);
+  }
   std::shared_ptr<const NodeInfo> FindShared(std::string_view name) const;
   const std::vector<WorkloadSelector>& workloads() const { return workloads_; }
   /// Pods on some node that have required or preferred pod (anti-)affinity terms.

@@ -59,7 +59,8 @@ void ToExplain(const CoreResult& r, const AssumedMap& assumed, v1::ExplainRespon
   out->set_pod(r.pod->Key());
   out->set_policy_generation(d.policy_generation);
   out->mutable_nodes()->Reserve(static_cast<int>(d.nodes.size()));
-  for (const framework::NodeDecision& nd : d.nodes) {
+  for (size_t i = 0; i < d.nodes.size(); ++i) {
+    const framework::NodeDecision& nd = d.nodes[i];
     v1::NodeExplanation* n = out->add_nodes();
     n->set_name(nd.node->name());
     if (auto it = assumed.find(nd.node->name()); it != assumed.end()) {
@@ -72,7 +73,7 @@ void ToExplain(const CoreResult& r, const AssumedMap& assumed, v1::ExplainRespon
     }
     const size_t count = std::min(nd.scores.size(), d.priority_names.size());
     for (size_t s = 0; s < count; ++s) (*n->mutable_scores())[d.priority_names[s]] = nd.scores[s];
-    for (const auto& [key, value] : nd.details) (*n->mutable_details())[key] = value;
+    for (const auto& [key, value] : d.DetailsOf(i)) (*n->mutable_details())[key] = value;
     n->set_weighted(nd.weighted);
     n->set_extender_score(nd.extender_score);
   }

@@ -43,6 +43,45 @@ TEST_CASE("the node-name index finds every node and nothing else", "[model][snap
   CHECK(next->Find("nope") == nullptr);
 }
 
+TEST_CASE("the node-name index tells apart long names that differ in one byte",
+          "[model][snapshot]") {
+  // Cloud names: long shared prefixes and suffixes; sizes on both sides of 8 and 16 bytes.
+  SnapshotBuilder builder;
+  std::vector<std::string> names;
+  for (int i = 0; i < 300; ++i) {
+    names.push_back("ip-10-0-" + std::to_string(i) + "-7.eu-west-1.compute.internal");
+    names.push_back("n" + std::to_string(i));
+    names.push_back(std::string(static_cast<size_t>(i % 40), 'x') + "y" + std::to_string(i));
+  }
+  for (const std::string& name : names) builder.AddNode(MakeNode(name).Ptr());
+  const auto snapshot = std::move(builder).Build();
+  REQUIRE(snapshot->nodes().size() == names.size());
+  for (size_t i = 0; i < names.size(); ++i) {
+    REQUIRE(snapshot->FindPosition(names[i]) == i);
+    std::string off_by_one = names[i];
+    off_by_one.back() = static_cast<char>(off_by_one.back() + 1);
+    if (snapshot->Find(off_by_one) != nullptr)
+      REQUIRE(snapshot->Find(off_by_one)->name() == off_by_one);
+    std::string first_changed = names[i];
+    first_changed.front() = 'Z';
+    REQUIRE(snapshot->Find(first_changed) == nullptr);
+  }
+  CHECK(snapshot->Find(std::string_view("n1\0", 3)) == nullptr);  // a NUL byte is a byte
+
+  // FindPositions (prefetching, several names in flight) answers as FindPosition, for lists
+  // shorter and longer than its look-ahead, with repeats and unknown names.
+  for (size_t size : {0, 1, 7, 8, 9, 1000}) {
+    std::vector<std::string> query;
+    for (size_t i = 0; i < size; ++i) {
+      query.push_back(i % 5 == 3 ? "unknown-" + std::to_string(i) : names[(i * 7) % names.size()]);
+    }
+    std::vector<size_t> positions = {42};  // replaced, not appended to
+    snapshot->FindPositions(query, positions);
+    REQUIRE(positions.size() == size);
+    for (size_t i = 0; i < size; ++i) REQUIRE(positions[i] == snapshot->FindPosition(query[i]));
+  }
+}
+
 TEST_CASE("nodes tainted alike share one TaintSet", "[model][snapshot]") {
   const auto info = [](NodeBuilder node) {
     return std::make_shared<const NodeInfo>(node.Ptr(), std::vector<std::shared_ptr<const Pod>>{});
