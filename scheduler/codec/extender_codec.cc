@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <charconv>
+#include <cstring>
 #include <functional>
 #include <unordered_map>
 #include <utility>
@@ -251,6 +252,43 @@ absl::StatusOr<PreemptionArgs> DecodePreemptionArgs(std::string_view body) {
   return args;
 }
 
+namespace {
+
+// Writes into a buffer sized beforehand: one bounds check per reply instead of several per node.
+class Cursor {
+ public:
+  explicit Cursor(char* p) : p_(p) {}
+  void Put(char c) { *p_++ = c; }
+  void Put(std::string_view s) {
+    std::memcpy(p_, s.data(), s.size());
+    p_ += s.size();
+  }
+  char* end() const { return p_; }
+
+ private:
+  char* p_;
+};
+
+// `["a","b",...]` of plain names (IsPlainJson) appended to `out`.
+void AppendPlainNames(std::string* out, const std::vector<std::string_view>& names) {
+  size_t bytes = 2;
+  for (std::string_view name : names) bytes += name.size() + 3;
+  const size_t start = out->size();
+  out->resize(start + bytes);
+  Cursor c(out->data() + start);
+  c.Put('[');
+  for (size_t k = 0; k < names.size(); ++k) {
+    if (k > 0) c.Put(',');
+    c.Put('"');
+    c.Put(names[k]);
+    c.Put('"');
+  }
+  c.Put(']');
+  out->resize(static_cast<size_t>(c.end() - out->data()));
+}
+
+}  // namespace
+
 std::string EncodeFilterResult(const framework::Decision& decision, const ExtenderArgs& args) {
   const auto& nodes = decision.nodes;
   const bool best_only = decision.best >= 0 && decision.best < static_cast<int64_t>(nodes.size());
@@ -276,15 +314,27 @@ std::string EncodeFilterResult(const framework::Decision& decision, const Extend
 
   std::string out;
   if (args.cache_capable()) {
+    std::vector<std::string_view> names;
+    names.reserve(kept.size());
+    bool plain = true;
     size_t bytes = 256;
-    for (size_t i : kept) bytes += nodes[i].name().size() + 3;
-    out.reserve(bytes);
-    out += "{\"Nodes\":null,\"NodeNames\":[";
-    for (size_t k = 0; k < kept.size(); ++k) {
-      if (k > 0) out.push_back(',');
-      AppendString(&out, nodes[kept[k]].name());
+    for (size_t i : kept) {
+      names.push_back(nodes[i].name());
+      plain = plain && IsPlainJson(names.back());
+      bytes += names.back().size() + 3;
     }
-    out += "]";
+    out.reserve(bytes);
+    out += "{\"Nodes\":null,\"NodeNames\":";
+    if (plain) {
+      AppendPlainNames(&out, names);
+    } else {
+      out.push_back('[');
+      for (size_t k = 0; k < names.size(); ++k) {
+        if (k > 0) out.push_back(',');
+        AppendString(&out, names[k]);
+      }
+      out.push_back(']');
+    }
   } else {
     // Echo the kept nodes' objects as received. The decision normally lists the request's nodes
     // in the same order; fall back to a name index when it does not.
@@ -328,24 +378,49 @@ std::string EncodeFilterError(std::string_view message) {
 }
 
 std::string EncodePrioritizeResult(const framework::Decision& decision) {
-  std::string out = "[";
+  // Out-of-range scores are not checked by kube-scheduler; never send one. Each host once:
+  // kube-scheduler would add both entries.
+  const auto score_of = [](const framework::NodeDecision& nd) {
+    return nd.feasible() ? std::clamp<int64_t>(nd.extender_score, 0, 10) : int64_t{0};
+  };
   size_t bytes = 2;
-  for (const framework::NodeDecision& nd : decision.nodes) bytes += nd.name().size() + 24;
-  out.reserve(bytes);
+  bool plain = true;
   for (const framework::NodeDecision& nd : decision.nodes) {
-    if (nd.duplicate) continue;  // kube-scheduler would add both entries
+    const std::string_view name = nd.name();
+    bytes += name.size() + 24;
+    plain = plain && IsPlainJson(name);
+  }
+  std::string out;
+  if (plain) {  // every valid node name: copied as is
+    out.resize(bytes);
+    Cursor c(out.data());
+    c.Put('[');
+    bool first = true;
+    for (const framework::NodeDecision& nd : decision.nodes) {
+      if (nd.duplicate) continue;
+      if (!first) c.Put(',');
+      first = false;
+      c.Put("{\"Host\":\"");
+      c.Put(nd.name());
+      c.Put("\",\"Score\":");
+      const int64_t score = score_of(nd);
+      c.Put(score < 10 ? std::string_view(&"0123456789"[score], 1) : std::string_view("10"));
+      c.Put('}');
+    }
+    c.Put(']');
+    out.resize(static_cast<size_t>(c.end() - out.data()));
+    return out;
+  }
+  out.reserve(bytes);
+  out.push_back('[');
+  for (const framework::NodeDecision& nd : decision.nodes) {
+    if (nd.duplicate) continue;
     if (out.size() > 1) out.push_back(',');
     out += "{\"Host\":";
     AppendString(&out, nd.name());
-    // Out-of-range scores are not checked by kube-scheduler; never send one.
-    const int64_t score = nd.feasible() ? std::clamp<int64_t>(nd.extender_score, 0, 10) : 0;
-    if (score < 10) {
-      out += ",\"Score\":";
-      out.push_back(static_cast<char>('0' + score));
-      out.push_back('}');
-    } else {
-      out += ",\"Score\":10}";
-    }
+    out += ",\"Score\":";
+    AppendInt(&out, score_of(nd));
+    out.push_back('}');
   }
   out.push_back(']');
   return out;

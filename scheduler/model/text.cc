@@ -72,6 +72,8 @@ size_t PlainRun(std::string_view s, size_t i) {
 
 }  // namespace
 
+bool IsPlainJson(std::string_view s) { return PlainRun(s, 0) == s.size(); }
+
 void AppendJsonEscaped(std::string* out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   size_t i = 0;

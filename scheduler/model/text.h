@@ -15,6 +15,9 @@ namespace nbsched {
 void AppendJsonString(std::string* out, std::string_view s);
 /// Appends the inside of that literal (no quotes), e.g. to write one string in pieces.
 void AppendJsonEscaped(std::string* out, std::string_view s);
+/// True when AppendJsonEscaped writes `s` unchanged (printable ASCII, no quote or backslash):
+/// every valid Kubernetes object name. Lets encoders copy such strings without escaping.
+bool IsPlainJson(std::string_view s);
 inline std::string JsonString(std::string_view s) {
   std::string out;
   AppendJsonString(&out, s);

@@ -357,6 +357,28 @@ TEST_CASE("Strings are escaped; invalid UTF-8 becomes U+FFFD", "[codec][extender
   }
 }
 
+TEST_CASE("Host names that need escaping take the escaping path", "[codec][extender_codec]") {
+  // Node names never need escaping, so the encoders copy them; a name that does (an unknown
+  // name from a request) switches the whole reply to the escaping writer.
+  for (const std::string odd : {"we\"ird", "back\\slash", "tab\tname", "caf\xc3\xa9"}) {
+    DYNAMIC_SECTION(odd) {
+      Fixture g = MakeDecision(std::vector<std::string>{"gpu-2", "cpu-1", "gpu-1"});
+      g.decision.nodes[1].name_view = odd;
+      g.decision.nodes[0].extender_score = 10;
+      const json prioritize = Parse(EncodePrioritizeResult(g.decision));
+      REQUIRE(prioritize.size() == 3);
+      CHECK(prioritize[0] == json{{"Host", "gpu-2"}, {"Score", 10}});
+      CHECK(prioritize[1]["Host"].get<std::string>() == odd);
+      CHECK(prioritize[2]["Host"] == "gpu-1");
+      g.decision.nodes[1].status = Status::Success();
+      ExtenderArgs names_only;
+      names_only.node_names.emplace();
+      const json filter = Parse(EncodeFilterResult(g.decision, names_only));
+      CHECK(filter["NodeNames"] == json{"gpu-2", odd, "gpu-1"});
+    }
+  }
+}
+
 TEST_CASE("Explain document", "[codec][extender_codec]") {
   Fixture f = MakeDecision(std::vector<std::string>{"cpu-1", "gpu-1"});
   CHECK(Parse(EncodeExplain(f.decision, "jhub/jupyter-alice")) == json::parse(R"({
