@@ -174,7 +174,9 @@ absl::StatusOr<ExtenderArgs> DecodeExtenderArgs(std::string_view body) {
         ForObject(slots[1].value, nodes_path, [&](std::string_view k, element v, const Path& vp) {
           if (k != "items") return absl::OkStatus();
           items.clear();
-          NBSCHED_RETURN_IF_ERROR(CheckNodeCount(CountOf(v), "Nodes.items"));
+          const size_t count = CountOf(v);
+          NBSCHED_RETURN_IF_ERROR(CheckNodeCount(count, "Nodes.items"));
+          items.reserve(count);
           return ForArray(v, vp, [&](element item, const Path& ip) {
             auto node = std::make_shared<Node>();
             NBSCHED_RETURN_IF_ERROR(internal::DecodeNode(item, ip, node.get()));
@@ -185,7 +187,9 @@ absl::StatusOr<ExtenderArgs> DecodeExtenderArgs(std::string_view body) {
   }
   if (IsSet(slots[2])) {
     std::vector<std::string>& names = args.node_names.emplace();
-    NBSCHED_RETURN_IF_ERROR(CheckNodeCount(CountOf(slots[2].value), "NodeNames"));
+    const size_t count = CountOf(slots[2].value);
+    NBSCHED_RETURN_IF_ERROR(CheckNodeCount(count, "NodeNames"));
+    names.reserve(count);
     NBSCHED_RETURN_IF_ERROR(
         ForArray(slots[2].value, Path{nullptr, "NodeNames"}, [&](element v, const Path& vp) {
           std::string_view name;
