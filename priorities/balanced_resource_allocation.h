@@ -11,7 +11,7 @@ namespace nbsched::priorities {
 
 /// Current form (default): trunc((1 − std of min(1, req/alloc) over cpu, memory)) · 100) with real
 /// requests. `form: legacy`: the 1.13 score ×10 (0..100).
-class BalancedResourceAllocation final : public ScorePlugin {
+class BalancedResourceAllocation final : public DirectScorePlugin<BalancedResourceAllocation> {
  public:
   static constexpr std::string_view kName = "BalancedResourceAllocation";
   enum class Form { kCurrent, kLegacy };

@@ -16,7 +16,7 @@ namespace nbsched::priorities {
 /// 100 on a node with no allocatable GPU and 0 on a GPU node; a pod requesting g GPUs scores
 /// (used + g) · 100 / allocatable (integer division). GPU resource names come from the args
 /// (`resources: [nvidia.com/gpu, amd.com/gpu]`, default nvidia.com/gpu).
-class GPUAwarePriority final : public ScorePlugin {
+class GPUAwarePriority final : public DirectScorePlugin<GPUAwarePriority> {
  public:
   static constexpr std::string_view kName = "GPUAwarePriority";
   explicit GPUAwarePriority(std::vector<std::string> resources = {"nvidia.com/gpu"})

@@ -77,7 +77,7 @@ struct FgdEvaluation {
   std::vector<int> gpus;  // the GPU(s) the pod binds to (empty for CPU-only)
 };
 
-class GPUFragmentationPriority final : public ScorePlugin {
+class GPUFragmentationPriority final : public DirectScorePlugin<GPUFragmentationPriority> {
  public:
   static constexpr std::string_view kName = "GPUFragmentationPriority";
   /// `workload` null: M from the live pods (PreScore), with `coverage`.

@@ -9,7 +9,7 @@ namespace nbsched::priorities {
 
 /// Upstream LeastAllocated over cpu and memory (weights 1): (alloc − req)·100/alloc per resource,
 /// averaged; requests include the 100m/200Mi defaults.
-class LeastRequestedPriority final : public ScorePlugin {
+class LeastRequestedPriority final : public DirectScorePlugin<LeastRequestedPriority> {
  public:
   static constexpr std::string_view kName = "LeastRequestedPriority";
   std::string_view Name() const override { return kName; }

@@ -9,7 +9,7 @@ namespace nbsched::priorities {
 
 /// Upstream MostAllocated over cpu and memory: min(req, alloc)·100/alloc per resource, averaged;
 /// requests include the defaults.
-class MostRequestedPriority final : public ScorePlugin {
+class MostRequestedPriority final : public DirectScorePlugin<MostRequestedPriority> {
  public:
   static constexpr std::string_view kName = "MostRequestedPriority";
   std::string_view Name() const override { return kName; }

@@ -8,7 +8,7 @@
 namespace nbsched::priorities {
 
 /// Σ weights of matching preferred node-affinity terms, normalised to 0..100 by the largest.
-class NodeAffinityPriority final : public ScorePlugin {
+class NodeAffinityPriority final : public DirectScorePlugin<NodeAffinityPriority> {
  public:
   static constexpr std::string_view kName = "NodeAffinityPriority";
   std::string_view Name() const override { return kName; }

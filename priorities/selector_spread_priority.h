@@ -10,7 +10,7 @@ namespace nbsched::priorities {
 /// Spreads pods selected by the pod's Services/RCs/RSs/StatefulSets over nodes and zones
 /// (kubernetes-semantics.md §5.8); PreScore builds the selector and counts, NormalizeScore does the
 /// zone blend.
-class SelectorSpreadPriority final : public ScorePlugin {
+class SelectorSpreadPriority final : public DirectScorePlugin<SelectorSpreadPriority> {
  public:
   static constexpr std::string_view kName = "SelectorSpreadPriority";
   std::string_view Name() const override { return kName; }

@@ -8,7 +8,7 @@
 namespace nbsched::priorities {
 
 /// Counts untolerated PreferNoSchedule taints; reverse-normalised (fewest → 100).
-class TaintTolerationPriority final : public ScorePlugin {
+class TaintTolerationPriority final : public DirectScorePlugin<TaintTolerationPriority> {
  public:
   static constexpr std::string_view kName = "TaintTolerationPriority";
   std::string_view Name() const override { return kName; }

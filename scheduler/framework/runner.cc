@@ -140,14 +140,16 @@ Decision Schedule(const Policy& policy, const Snapshot& snapshot, const Pod& pod
     filters = ActiveFilters(policy, state, pod);
   }
 
-  decision.nodes.resize(candidates.nodes.size());
+  // Each NodeDecision is written once, in the loop (a resize would first zero all of them: at
+  // 5,000 nodes, 440 KB written twice, the second time after it left the cache).
+  decision.nodes.reserve(candidates.nodes.size());
   std::vector<const NodeInfo*> feasible;
   std::vector<size_t> feasible_index;
   feasible.reserve(candidates.nodes.size());
   feasible_index.reserve(candidates.nodes.size());
   const auto filter_start = Clock::now();
   for (size_t i = 0; i < candidates.nodes.size(); ++i) {
-    NodeDecision& d = decision.nodes[i];
+    NodeDecision& d = decision.nodes.emplace_back();
     d.node = candidates.nodes[i];
     if (i < candidates.names.size()) d.name_view = candidates.names[i];
     d.duplicate = i < candidates.duplicate.size() && candidates.duplicate[i] != 0;
@@ -177,9 +179,7 @@ Decision Schedule(const Policy& policy, const Snapshot& snapshot, const Pod& pod
     const ScorePlugin& plugin = *policy.scorers[p].plugin;
     const auto start = Clock::now();
     plugin.PreScore(state, pod, snapshot, feasible);
-    for (size_t j = 0; j < feasible.size(); ++j) {
-      scores[j] = {feasible[j], plugin.Score(state, pod, *feasible[j])};
-    }
+    plugin.ScoreAll(state, pod, feasible, scores);
     plugin.NormalizeScore(state, pod, scores);
     if (options.details) {
       decision.details.resize(decision.nodes.size());

@@ -76,19 +76,39 @@ class ScorePlugin : public Plugin {
                         std::span<const NodeInfo* const> /*feasible*/) const {}
   /// Raw score for one feasible node.
   virtual int64_t Score(const CycleState& state, const Pod& pod, const NodeInfo& node) const = 0;
+  /// Raw scores of all `nodes` into `out` (same size): out[j] = {nodes[j], Score(nodes[j])}.
+  /// DirectScorePlugin overrides it without a virtual call per node.
+  virtual void ScoreAll(const CycleState& state, const Pod& pod,
+                        std::span<const NodeInfo* const> nodes, std::span<NodeScore> out) const {
+    for (size_t j = 0; j < nodes.size(); ++j) out[j] = {nodes[j], Score(state, pod, *nodes[j])};
+  }
   /// Maps the raw scores of all feasible nodes to 0..100 in place. Default: as is.
   virtual void NormalizeScore(const CycleState& /*state*/, const Pod& /*pod*/,
                               std::span<NodeScore> /*scores*/) const {}
-  /// Optional: the GPU index(es) this plugin's score assumed for `pod` on `node` (e.g. the FGD
-  /// score's GPU), so that bind and the simulator assign the GPU that was scored. Empty: no
-  /// preference (the default rule of GpuSlots::Choose applies). Called after PreScore.
   /// Optional, for /explain only: extra integers describing how this plugin saw the node (e.g.
   /// GPUFragmentationPriority's fragmentation before/after). Called after PreScore.
   virtual void Explain(const CycleState& /*state*/, const Pod& /*pod*/, const NodeInfo& /*node*/,
                        std::vector<std::pair<std::string, int64_t>>& /*details*/) const {}
+  /// Optional: the GPU index(es) this plugin's score assumed for `pod` on `node` (e.g. the FGD
+  /// score's GPU), so that bind and the simulator assign the GPU that was scored. Empty: no
+  /// preference (the default rule of GpuSlots::Choose applies). Called after PreScore.
   virtual std::vector<int> PreferredGpus(const CycleState& /*state*/, const Pod& /*pod*/,
                                          const NodeInfo& /*node*/) const {
     return {};
+  }
+};
+
+/// Base of a `final` score plugin: ScoreAll calls Self::Score directly (inlined where Score is
+/// defined), not through the vtable once per node: a request scores thousands of nodes.
+template <typename Self>
+class DirectScorePlugin : public ScorePlugin {
+ public:
+  void ScoreAll(const CycleState& state, const Pod& pod, std::span<const NodeInfo* const> nodes,
+                std::span<NodeScore> out) const override {
+    const Self& self = static_cast<const Self&>(*this);
+    for (size_t j = 0; j < nodes.size(); ++j) {
+      out[j] = {nodes[j], self.Self::Score(state, pod, *nodes[j])};
+    }
   }
 };
 
