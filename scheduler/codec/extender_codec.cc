@@ -324,7 +324,7 @@ std::string EncodeFilterResult(const framework::Decision& decision, const Extend
     size_t bytes = 256;
     for (size_t i : kept) {
       names.push_back(nodes[i].name());
-      plain = plain && IsPlainJson(names.back());
+      plain = plain && (decision.names_plain || IsPlainJson(names.back()));
       bytes += names.back().size() + 3;
     }
     out.reserve(bytes);
@@ -392,7 +392,7 @@ std::string EncodePrioritizeResult(const framework::Decision& decision) {
   for (const framework::NodeDecision& nd : decision.nodes) {
     const std::string_view name = nd.name();
     bytes += name.size() + 24;
-    plain = plain && IsPlainJson(name);
+    plain = plain && (decision.names_plain || IsPlainJson(name));
   }
   std::string out;
   if (plain) {  // every valid node name: copied as is

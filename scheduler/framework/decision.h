@@ -56,6 +56,9 @@ struct Decision {
     if (node >= details.size()) return {};
     return details[node];
   }
+  /// Every node's name() is plain JSON (model/text.h IsPlainJson), known from the request's
+  /// names: the encoders copy them as they are. False: unknown, the encoders check each name.
+  bool names_plain = false;
   int64_t weight_sum = 0;  // W
   int64_t policy_generation = 0;
   bool scored = false;

@@ -4,6 +4,7 @@
 #include <unordered_set>
 
 #include "scheduler/model/gpu.h"
+#include "scheduler/model/text.h"
 
 namespace nbsched::framework {
 namespace {
@@ -95,6 +96,8 @@ Candidates ResolveNames(const Snapshot& snapshot, std::span<const std::string> n
     out.names.emplace_back(out.name_chars.data() + out.name_chars.size(), name.size());
     out.name_chars.insert(out.name_chars.end(), name.begin(), name.end());
   }
+  // One scan of all the names (node names are always plain) instead of one per name and reply.
+  out.names_plain = IsPlainJson({out.name_chars.data(), out.name_chars.size()});
   return out;
 }
 
@@ -124,6 +127,8 @@ Decision Schedule(const Policy& policy, const Snapshot& snapshot, const Pod& pod
   decision.weight_sum = policy.WeightSum();
   const bool best_in_filter = policy.selection == Selection::kBestInFilter;
   decision.scored = options.score;
+  decision.names_plain =
+      candidates.names_plain && candidates.names.size() == candidates.nodes.size();
   for (const WeightedScorer& s : policy.scorers)
     decision.priority_names.emplace_back(s.plugin->Name());
 
@@ -148,22 +153,25 @@ Decision Schedule(const Policy& policy, const Snapshot& snapshot, const Pod& pod
   feasible.reserve(candidates.nodes.size());
   feasible_index.reserve(candidates.nodes.size());
   const auto filter_start = Clock::now();
+  static const Status kNotFound =
+      Status::UnschedulableAndUnresolvable({std::string(kNodeNotFound)});
   for (size_t i = 0; i < candidates.nodes.size(); ++i) {
-    NodeDecision& d = decision.nodes.emplace_back();
-    d.node = candidates.nodes[i];
-    if (i < candidates.names.size()) d.name_view = candidates.names[i];
-    d.duplicate = i < candidates.duplicate.size() && candidates.duplicate[i] != 0;
+    const NodeInfo* node = candidates.nodes[i];
+    Status status;
     if (i < candidates.missing.size() && candidates.missing[i]) {
-      static const Status kNotFound =
-          Status::UnschedulableAndUnresolvable({std::string(kNodeNotFound)});
-      d.status = kNotFound;
-      continue;
+      status = kNotFound;
+    } else {
+      status = known ? options.verdicts[i] : RunFilters(filters, state, pod, *node);
+      if (status.ok()) {
+        feasible.push_back(node);
+        feasible_index.push_back(i);
+      }
     }
-    d.status = known ? options.verdicts[i] : RunFilters(filters, state, pod, *d.node);
-    if (d.status.ok()) {
-      feasible.push_back(d.node);
-      feasible_index.push_back(i);
-    }
+    decision.nodes.push_back(NodeDecision{
+        .node = node,
+        .name_view = i < candidates.names.size() ? candidates.names[i] : std::string_view(),
+        .status = std::move(status),
+        .duplicate = i < candidates.duplicate.size() && candidates.duplicate[i] != 0});
   }
   Time(options, "filter", filter_start);
   if (!options.score) return decision;

@@ -31,6 +31,8 @@ struct Candidates {
   /// visit every Node again. May be empty: the NodeInfos' names are used.
   std::vector<std::string_view> names;
   std::vector<char> name_chars;  // a vector: moving it keeps the characters where they are
+  /// Every name in `names` is plain JSON (IsPlainJson): replies copy them without escaping.
+  bool names_plain = false;
   /// Position in the snapshot's nodes() per candidate (NodeNameIndex::kNotFound when missing).
   /// Empty for request-supplied Node objects (OverlayNodes) and hand-built candidates.
   std::vector<size_t> positions;

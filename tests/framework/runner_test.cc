@@ -115,6 +115,13 @@ TEST_CASE("ResolveNames marks repeated names and keeps the request's spelling",
   CHECK(d.nodes[3].name() == "a");
   CHECK(d.nodes[3].duplicate);
   CHECK_FALSE(d.nodes[2].duplicate);
+  // Plain names (no byte to escape) are known to be plain, so replies copy them as they are.
+  CHECK(c.names_plain);
+  CHECK(d.names_plain);
+  const std::vector<std::string> odd = {"a", "gh\"ost"};
+  const Candidates with_quote = ResolveNames(*snapshot, odd);
+  CHECK_FALSE(with_quote.names_plain);
+  CHECK_FALSE(Schedule(Policy(), *snapshot, MakePod().Obj(), with_quote).names_plain);
 }
 
 TEST_CASE("Runner clamps plugin scores to 0..100", "[framework][runner]") {
