@@ -61,7 +61,8 @@ Status RunFilters(std::span<const FilterPlugin* const> filters, const CycleState
 
 }  // namespace
 
-Candidates ResolveNames(const Snapshot& snapshot, std::span<const std::string> names) {
+Candidates ResolveNames(const Snapshot& snapshot, std::span<const std::string> names,
+                        std::span<const size_t> expected) {
   Candidates out;
   out.nodes.reserve(names.size());
   out.missing.reserve(names.size());
@@ -74,7 +75,17 @@ Candidates ResolveNames(const Snapshot& snapshot, std::span<const std::string> n
   // names (rare) in a set.
   std::vector<char> seen(snapshot.nodes().size(), 0);
   std::unordered_set<std::string_view> seen_missing;
-  snapshot.FindPositions(names, out.positions);
+  if (expected.empty()) {
+    snapshot.FindPositions(names, out.positions);
+  } else {
+    out.positions.resize(names.size());
+    for (size_t k = 0; k < names.size(); ++k) {
+      const size_t hint = k < expected.size() ? expected[k] : NodeNameIndex::kNotFound;
+      out.positions[k] = hint < snapshot.nodes().size() && snapshot.NameAt(hint) == names[k]
+                             ? hint
+                             : snapshot.FindPosition(names[k]);
+    }
+  }
   for (size_t k = 0; k < names.size(); ++k) {
     const std::string& name = names[k];
     const size_t position = out.positions[k];

@@ -39,8 +39,11 @@ struct Candidates {
   std::vector<std::shared_ptr<const NodeInfo>> owned;
 };
 
-/// `nodeCacheCapable: true`: names looked up in the snapshot.
-Candidates ResolveNames(const Snapshot& snapshot, std::span<const std::string> names);
+/// `nodeCacheCapable: true`: names looked up in the snapshot. `expected` (optional): the
+/// snapshot positions the names probably have, in order (FilterMemo: the /filter's reply); a name
+/// equal to the snapshot's name at its expected position is not looked up.
+Candidates ResolveNames(const Snapshot& snapshot, std::span<const std::string> names,
+                        std::span<const size_t> expected = {});
 /// `nodeCacheCapable: false`: the request's Node objects, each with the pods the snapshot has
 /// on a node of that name (none if unknown): the request's view of the node wins.
 Candidates OverlayNodes(const Snapshot& snapshot,

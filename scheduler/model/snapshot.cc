@@ -43,11 +43,6 @@ bool SameBytes(const char* a, const char* b, size_t n) {
 
 }  // namespace
 
-std::string_view NodeNameIndex::NameAt(uint32_t position) const {
-  const auto [offset, size] = names_->at[position];
-  return {names_->chars.data() + offset, size};
-}
-
 size_t NodeNameIndex::SlotOf(std::string_view name, uint64_t hash) const {
   const size_t mask = slots_.size() - 1;
   const uint32_t tag = Tag(hash);

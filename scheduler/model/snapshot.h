@@ -41,6 +41,11 @@ class NodeNameIndex {
   bool Insert(std::string_view name, size_t position);
   size_t Find(std::string_view name) const;
   bool contains(std::string_view name) const { return Find(name) != kNotFound; }
+  /// The name at `position` (which must be a position of this index).
+  std::string_view NameAt(size_t position) const {
+    const auto [offset, size] = names_->at[position];
+    return {names_->chars.data() + offset, size};
+  }
   /// Find for each name (`out` resized to names.size()). Hashes a few names ahead and prefetches
   /// their slots, so that one request's thousands of lookups overlap their cache misses.
   void FindAll(std::span<const std::string> names, std::vector<size_t>& out) const;
@@ -55,7 +60,6 @@ class NodeNameIndex {
     std::vector<std::pair<uint32_t, uint32_t>> at;  // per position: {offset, size} in chars
   };
   static constexpr uint32_t kEmpty = static_cast<uint32_t>(-1);
-  std::string_view NameAt(uint32_t position) const;
   size_t SlotOf(std::string_view name, uint64_t hash) const;  // its slot or the empty one
   void Grow();
   std::vector<Slot> slots_;
@@ -70,6 +74,8 @@ class Snapshot {
   const NodeInfo* Find(std::string_view name) const;
   /// Position in nodes(), or NodeNameIndex::kNotFound.
   size_t FindPosition(std::string_view name) const { return index_.Find(name); }
+  /// nodes()[position]->name(), from the index's compact copy of the names.
+  std::string_view NameAt(size_t position) const { return index_.NameAt(position); }
   /// FindPosition of each name, faster than one at a time (NodeNameIndex::FindAll).
   void FindPositions(std::span<const std::string> names, std::vector<size_t>& out) const {
     index_.FindAll(names, out);

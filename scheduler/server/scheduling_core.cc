@@ -19,8 +19,10 @@ framework::Decision PassThrough(const framework::Policy& policy,
   return d;
 }
 
+// `known`: the memo's verdicts for this pod, policy and snapshot (null: none).
 CoreResult Run(Verb verb, Inputs inputs, std::shared_ptr<const Pod> pod,
-               framework::Candidates candidates, const ExtenderOptions& options) {
+               framework::Candidates candidates, const ExtenderOptions& options,
+               const FilterMemo::Verdicts* known = nullptr) {
   CoreResult r;
   r.inputs = std::move(inputs);
   r.pod = std::move(pod);
@@ -34,8 +36,10 @@ CoreResult Run(Verb verb, Inputs inputs, std::shared_ptr<const Pod> pod,
   run.timer = options.plugin_timer;
   run.details = verb == Verb::kExplain;
   std::optional<std::vector<Status>> verdicts;
-  if (options.filter_memo != nullptr && verb != Verb::kFilter) {
-    verdicts = options.filter_memo->Recall(r.inputs, *r.pod, r.candidates);
+  if (options.filter_memo != nullptr && verb != Verb::kFilter && !r.pod->uid.empty() &&
+      !r.pod->resource_version.empty()) {
+    if (known != nullptr) verdicts = known->For(r.candidates);
+    options.filter_memo->Count(verdicts.has_value());
     if (verdicts) run.verdicts = *verdicts;
   }
   r.decision = framework::Schedule(*r.inputs.policy, *r.inputs.snapshot, *r.pod, r.candidates, run);
@@ -63,35 +67,43 @@ void FilterMemo::Remember(const Inputs& inputs, const Pod& pod,
                           const framework::Decision& decision) {
   if (capacity_ == 0 || pod.uid.empty() || pod.resource_version.empty()) return;
   if (candidates.positions.size() != decision.nodes.size()) return;  // not resolved by name
-  auto entry = std::make_shared<Entry>();
+  auto entry = std::make_shared<Verdicts>();
   entry->policy = inputs.policy;
   entry->snapshot = inputs.snapshot;
   entry->uid = pod.uid;
   entry->resource_version = pod.resource_version;
   entry->verdict.assign(inputs.snapshot->nodes().size(), 0);
+  const bool best_only =
+      decision.best >= 0 && decision.best < static_cast<int64_t>(decision.nodes.size());
+  entry->kept.reserve(best_only ? 1 : decision.nodes.size());
   for (size_t i = 0; i < decision.nodes.size(); ++i) {
     const size_t position = candidates.positions[i];
+    const framework::NodeDecision& nd = decision.nodes[i];
+    if (nd.feasible() && !nd.duplicate &&
+        (!best_only || static_cast<int64_t>(i) == decision.best)) {
+      entry->kept.push_back(position);
+    }
     if (position >= entry->verdict.size() || entry->verdict[position] != 0) continue;
-    const Status& status = decision.nodes[i].status;
-    entry->verdict[position] = status.ok() ? 1 : 2;
-    if (!status.ok()) entry->rejected.emplace_back(position, status);
+    entry->verdict[position] = nd.feasible() ? 1 : 2;
+    if (!nd.feasible()) entry->rejected.emplace_back(position, nd.status);
   }
   std::sort(entry->rejected.begin(), entry->rejected.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
   std::lock_guard<std::mutex> lock(mu_);
   // A newer verdict for the same pod replaces the older one.
-  std::erase_if(entries_, [&](const std::shared_ptr<const Entry>& e) {
+  std::erase_if(entries_, [&](const std::shared_ptr<const Verdicts>& e) {
     return e->uid == pod.uid && e->resource_version == pod.resource_version;
   });
   entries_.push_back(std::move(entry));
   while (entries_.size() > capacity_) entries_.pop_front();
 }
 
-std::shared_ptr<const FilterMemo::Entry> FilterMemo::Find(const Inputs& inputs,
-                                                          const Pod& pod) const {
+std::shared_ptr<const FilterMemo::Verdicts> FilterMemo::Find(const Inputs& inputs,
+                                                             const Pod& pod) const {
+  if (pod.uid.empty() || pod.resource_version.empty()) return nullptr;
   std::lock_guard<std::mutex> lock(mu_);
   for (auto it = entries_.rbegin(); it != entries_.rend(); ++it) {
-    const Entry& e = **it;
+    const Verdicts& e = **it;
     if (e.uid != pod.uid || e.resource_version != pod.resource_version) continue;
     // Identity, not equality: a weak_ptr that still locks to the current object cannot be a
     // new object at a recycled address.
@@ -101,33 +113,23 @@ std::shared_ptr<const FilterMemo::Entry> FilterMemo::Find(const Inputs& inputs,
   return nullptr;
 }
 
-std::optional<std::vector<Status>> FilterMemo::Recall(
-    const Inputs& inputs, const Pod& pod, const framework::Candidates& candidates) const {
-  if (pod.uid.empty() || pod.resource_version.empty() ||
-      candidates.positions.size() != candidates.nodes.size() || candidates.nodes.empty()) {
-    return std::nullopt;
-  }
-  const std::shared_ptr<const Entry> entry = Find(inputs, pod);
-  if (entry == nullptr) {
-    misses_.fetch_add(1, std::memory_order_relaxed);
+std::optional<std::vector<Status>> FilterMemo::Verdicts::For(
+    const framework::Candidates& candidates) const {
+  if (candidates.positions.size() != candidates.nodes.size() || candidates.nodes.empty()) {
     return std::nullopt;
   }
   std::vector<Status> verdicts(candidates.nodes.size());
   for (size_t i = 0; i < candidates.nodes.size(); ++i) {
     const size_t position = candidates.positions[i];
     if (position == NodeNameIndex::kNotFound) continue;  // the runner answers "not found"
-    const uint8_t verdict = position < entry->verdict.size() ? entry->verdict[position] : 0;
-    if (verdict == 1) continue;
-    if (verdict == 0) {
-      misses_.fetch_add(1, std::memory_order_relaxed);
-      return std::nullopt;
-    }
+    const uint8_t v = position < verdict.size() ? verdict[position] : 0;
+    if (v == 1) continue;
+    if (v == 0) return std::nullopt;
     const auto it =
-        std::lower_bound(entry->rejected.begin(), entry->rejected.end(), position,
+        std::lower_bound(rejected.begin(), rejected.end(), position,
                          [](const std::pair<size_t, Status>& r, size_t p) { return r.first < p; });
     verdicts[i] = it->second;
   }
-  hits_.fetch_add(1, std::memory_order_relaxed);
   return verdicts;
 }
 
@@ -142,8 +144,16 @@ bool NeedsScores(Verb verb, const framework::Policy& policy) {
 
 CoreResult Evaluate(Verb verb, Inputs inputs, std::shared_ptr<const Pod> pod,
                     std::span<const std::string> node_names, const ExtenderOptions& options) {
-  framework::Candidates candidates = framework::ResolveNames(*inputs.snapshot, node_names);
-  return Run(verb, std::move(inputs), std::move(pod), std::move(candidates), options);
+  std::shared_ptr<const FilterMemo::Verdicts> known;
+  if (options.filter_memo != nullptr && verb != Verb::kFilter) {
+    known = options.filter_memo->Find(inputs, *pod);
+  }
+  // kube-scheduler's /prioritize names are the /filter's reply, in order: with the hint, most
+  // names are checked against one snapshot name instead of hashed and probed.
+  framework::Candidates candidates = framework::ResolveNames(
+      *inputs.snapshot, node_names,
+      known != nullptr ? std::span<const size_t>(known->kept) : std::span<const size_t>());
+  return Run(verb, std::move(inputs), std::move(pod), std::move(candidates), options, known.get());
 }
 
 CoreResult Evaluate(Verb verb, Inputs inputs, std::shared_ptr<const Pod> pod,
@@ -164,7 +174,11 @@ CoreResult EvaluateAllNodes(Verb verb, Inputs inputs, std::shared_ptr<const Pod>
     candidates.nodes.push_back(node.get());
   }
   candidates.missing.assign(nodes.size(), 0);
-  return Run(verb, std::move(inputs), std::move(pod), std::move(candidates), options);
+  std::shared_ptr<const FilterMemo::Verdicts> known;
+  if (options.filter_memo != nullptr && verb != Verb::kFilter) {
+    known = options.filter_memo->Find(inputs, *pod);
+  }
+  return Run(verb, std::move(inputs), std::move(pod), std::move(candidates), options, known.get());
 }
 
 FilterSplit SplitFilter(const framework::Decision& decision) {

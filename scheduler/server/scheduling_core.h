@@ -77,21 +77,8 @@ struct CoreResult {
 /// thread-safe.
 class FilterMemo {
  public:
-  explicit FilterMemo(size_t capacity = 16) : capacity_(capacity) {}
-
-  /// Remembers the verdicts of a /filter decision over name-resolved candidates.
-  void Remember(const Inputs& inputs, const Pod& pod, const framework::Candidates& candidates,
-                const framework::Decision& decision);
-  /// One verdict per candidate, or nullopt when no remembered /filter judged every candidate
-  /// for this pod, policy and snapshot.
-  std::optional<std::vector<Status>> Recall(const Inputs& inputs, const Pod& pod,
-                                            const framework::Candidates& candidates) const;
-
-  int64_t hits() const { return hits_.load(std::memory_order_relaxed); }
-  int64_t misses() const { return misses_.load(std::memory_order_relaxed); }
-
- private:
-  struct Entry {
+  /// One /filter's verdicts.
+  struct Verdicts {
     std::weak_ptr<const framework::Policy> policy;
     std::weak_ptr<const Snapshot> snapshot;
     std::string uid;
@@ -99,12 +86,31 @@ class FilterMemo {
     /// Per snapshot position: 0 not judged, 1 feasible, 2 rejected (the Status in `rejected`).
     std::vector<uint8_t> verdict;
     std::vector<std::pair<size_t, Status>> rejected;  // by position, ascending
+    /// Snapshot positions of the nodes the /filter kept, in reply order: the NodeNames that
+    /// kube-scheduler sends to /prioritize (a hint for ResolveNames).
+    std::vector<size_t> kept;
+    /// One verdict per candidate; nullopt when a candidate was not judged.
+    std::optional<std::vector<Status>> For(const framework::Candidates& candidates) const;
   };
-  std::shared_ptr<const Entry> Find(const Inputs& inputs, const Pod& pod) const;
 
+  explicit FilterMemo(size_t capacity = 16) : capacity_(capacity) {}
+
+  /// Remembers the verdicts of a /filter decision over name-resolved candidates.
+  void Remember(const Inputs& inputs, const Pod& pod, const framework::Candidates& candidates,
+                const framework::Decision& decision);
+  /// The newest verdicts for this pod object if they were computed against exactly these
+  /// policy and snapshot objects; else null.
+  std::shared_ptr<const Verdicts> Find(const Inputs& inputs, const Pod& pod) const;
+  /// Counts a /prioritize or /explain answered with (hit) or without (miss) remembered verdicts.
+  void Count(bool hit) const { (hit ? hits_ : misses_).fetch_add(1, std::memory_order_relaxed); }
+
+  int64_t hits() const { return hits_.load(std::memory_order_relaxed); }
+  int64_t misses() const { return misses_.load(std::memory_order_relaxed); }
+
+ private:
   const size_t capacity_;
   mutable std::mutex mu_;
-  std::deque<std::shared_ptr<const Entry>> entries_;  // newest last
+  std::deque<std::shared_ptr<const Verdicts>> entries_;  // newest last
   mutable std::atomic<int64_t> hits_{0};
   mutable std::atomic<int64_t> misses_{0};
 };

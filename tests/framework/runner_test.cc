@@ -124,6 +124,35 @@ TEST_CASE("ResolveNames marks repeated names and keeps the request's spelling",
   CHECK_FALSE(Schedule(Policy(), *snapshot, MakePod().Obj(), with_quote).names_plain);
 }
 
+TEST_CASE("ResolveNames with expected positions finds what it finds without them",
+          "[framework][runner]") {
+  std::vector<std::pair<Node, std::vector<Pod>>> nodes;
+  for (int i = 0; i < 50; ++i) nodes.push_back({MakeNode("n" + std::to_string(i)).Obj(), {}});
+  auto snapshot = MakeSnapshot(std::move(nodes));
+  const std::vector<std::string> names = {"n3", "n7", "ghost", "n7", "n49", "n0", "n12"};
+  const Candidates plain = ResolveNames(*snapshot, names);
+  const std::vector<std::vector<size_t>> hints = {
+      {3, 7, 99, 7, 49, 0, 12},                              // right (and one out of range)
+      {7, 3, 2, 1, 0, 5, 6},                                 // all wrong
+      {3, 7},                                                // shorter than the names
+      {3, 7, NodeNameIndex::kNotFound, 8, 49, 0, 12, 1, 2},  // longer, one wrong
+  };
+  for (const auto& hint : hints) {
+    const Candidates c = ResolveNames(*snapshot, names, hint);
+    CHECK(c.positions == plain.positions);
+    CHECK(c.missing == plain.missing);
+    for (size_t i = 0; i < names.size(); ++i) {
+      // Unknown names get a placeholder NodeInfo of their own per call.
+      CHECK(c.nodes[i]->name() == names[i]);
+      if (!c.missing[i]) CHECK(c.nodes[i] == plain.nodes[i]);
+    }
+    CHECK(c.duplicate == plain.duplicate);
+    CHECK(c.names == std::vector<std::string_view>(names.begin(), names.end()));
+  }
+  CHECK(plain.positions[2] == NodeNameIndex::kNotFound);
+  CHECK(plain.positions[4] == 49);
+}
+
 TEST_CASE("Runner clamps plugin scores to 0..100", "[framework][runner]") {
   auto snapshot = MakeSnapshot({{MakeNode("a").Obj(), {}}, {MakeNode("b").Obj(), {}}});
   Policy policy;
