@@ -332,6 +332,7 @@ int Serve(int argc, char** argv) {
     metrics.ObservePlugin(plugin, took);
   };
   extender_options.plugin_timer = &plugin_timer;
+  filter_memo.SetObserver([&metrics](bool hit) { metrics.CountFilterMemo(hit); });
   extender_options.on_nodes_evaluated = [&metrics](int64_t n) { metrics.AddNodesEvaluated(n); };
   options.observer = [&metrics](std::string_view path, int status, std::chrono::nanoseconds took) {
     metrics.ObserveRequest(path, status, took);

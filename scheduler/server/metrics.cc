@@ -123,6 +123,14 @@ Metrics::Metrics(const framework::Registry& plugins)
                          .Help("Kubernetes watches restarted (expired, closed or failed).")
                          .Register(*registry_)
                          .Add({});
+  auto& memo = prometheus::BuildCounter()
+                   .Name("nbsched_filter_memo_total")
+                   .Help(
+                       "/prioritize and /explain requests answered with (hit) or without (miss) "
+                       "the filter verdicts of the same scheduling cycle.")
+                   .Register(*registry_);
+  filter_memo_hits_ = &memo.Add({{"result", "hit"}});
+  filter_memo_misses_ = &memo.Add({{"result", "miss"}});
 }
 
 Metrics::~Metrics() = default;
@@ -185,6 +193,10 @@ void Metrics::SetCacheSizes(int64_t nodes, int64_t pods) {
 }
 
 void Metrics::IncWatchRestarts() { watch_restarts_->Increment(); }
+
+void Metrics::CountFilterMemo(bool hit) {
+  (hit ? filter_memo_hits_ : filter_memo_misses_)->Increment();
+}
 
 std::string Metrics::Render() const {
   return prometheus::TextSerializer().Serialize(registry_->Collect());

@@ -79,6 +79,10 @@ class Metrics {
   void IncPolicyReloadErrors();                     // nbsched_policy_reload_errors_total
   void SetCacheSizes(int64_t nodes, int64_t pods);  // nbsched_cache_nodes, nbsched_cache_pods
   void IncWatchRestarts();                          // nbsched_watch_restarts_total
+  /// nbsched_filter_memo_total{result="hit"|"miss"}: /prioritize and /explain requests answered
+  /// with (hit) or without (miss) the verdicts of their cycle's /filter (FilterMemo). Not in
+  /// interfaces.md §7's list: an addition, for admins to see the memo work.
+  void CountFilterMemo(bool hit);
 
   /// Prometheus text exposition format 0.0.4 (`text/plain; version=0.0.4`).
   std::string Render() const;
@@ -112,6 +116,8 @@ class Metrics {
   prometheus::Gauge* cache_nodes_ = nullptr;
   prometheus::Gauge* cache_pods_ = nullptr;
   prometheus::Counter* watch_restarts_ = nullptr;
+  prometheus::Counter* filter_memo_hits_ = nullptr;
+  prometheus::Counter* filter_memo_misses_ = nullptr;
 };
 
 }  // namespace nbsched::server

@@ -102,7 +102,12 @@ class FilterMemo {
   /// policy and snapshot objects; else null.
   std::shared_ptr<const Verdicts> Find(const Inputs& inputs, const Pod& pod) const;
   /// Counts a /prioritize or /explain answered with (hit) or without (miss) remembered verdicts.
-  void Count(bool hit) const { (hit ? hits_ : misses_).fetch_add(1, std::memory_order_relaxed); }
+  void Count(bool hit) const {
+    (hit ? hits_ : misses_).fetch_add(1, std::memory_order_relaxed);
+    if (observer_) observer_(hit);
+  }
+  /// Called by Count (metrics); set before serving.
+  void SetObserver(std::function<void(bool hit)> observer) { observer_ = std::move(observer); }
 
   int64_t hits() const { return hits_.load(std::memory_order_relaxed); }
   int64_t misses() const { return misses_.load(std::memory_order_relaxed); }
@@ -113,6 +118,7 @@ class FilterMemo {
   std::deque<std::shared_ptr<const Verdicts>> entries_;  // newest last
   mutable std::atomic<int64_t> hits_{0};
   mutable std::atomic<int64_t> misses_{0};
+  std::function<void(bool hit)> observer_;
 };
 
 /// Scores are computed for prioritize and explain, and for filter only when the policy's

@@ -108,11 +108,16 @@ TEST_CASE("nbsched serve exports metrics and reloads the policy on SIGHUP", "[e2
   const json args = {{"Pod", json::parse(ReadFile("examples/notebook-pod.json"))},
                      {"NodeNames", {"worker-1", "gpu-1"}}};
   REQUIRE(client.Post("/filter", args.dump()).status == 200);
+  // The /prioritize of the same cycle reuses the /filter's verdicts (the example pod has a uid
+  // and a resourceVersion).
+  REQUIRE(client.Post("/prioritize", args.dump()).status == 200);
   const auto metrics = client.Get("/metrics");
   CHECK(metrics.status == 200);
   CHECK_THAT(metrics.Header("Content-Type"), Catch::StartsWith("text/plain; version=0.0.4"));
   CHECK(MetricValue(metrics.body, "nbsched_requests_total{code=\"200\",verb=\"filter\"}") == 1);
-  CHECK(MetricValue(metrics.body, "nbsched_nodes_evaluated_total") == 2);
+  CHECK(MetricValue(metrics.body, "nbsched_nodes_evaluated_total") == 4);
+  CHECK(MetricValue(metrics.body, "nbsched_filter_memo_total{result=\"hit\"}") == 1);
+  CHECK(MetricValue(metrics.body, "nbsched_filter_memo_total{result=\"miss\"}") == 0);
   CHECK(MetricValue(metrics.body, "nbsched_policy_generation") == 1);
   CHECK(MetricValue(metrics.body, "nbsched_cache_nodes") == 4);
   for (const char* name :

@@ -96,7 +96,7 @@ TEST_CASE("Metrics renders every contract name", "[server][metrics]") {
        {"nbsched_requests_total", "nbsched_request_duration_seconds",
         "nbsched_plugin_duration_seconds", "nbsched_nodes_evaluated_total",
         "nbsched_policy_generation", "nbsched_policy_reload_errors_total", "nbsched_cache_nodes",
-        "nbsched_cache_pods", "nbsched_watch_restarts_total"}) {
+        "nbsched_cache_pods", "nbsched_watch_restarts_total", "nbsched_filter_memo_total"}) {
     DYNAMIC_SECTION(name) {
       CHECK(text.find(std::string("# TYPE ") + name + " ") != std::string::npos);
     }
@@ -125,6 +125,9 @@ TEST_CASE("Metrics counters move by the right amount", "[server][metrics]") {
   metrics.IncPolicyReloadErrors();
   metrics.SetCacheSizes(5000, 120000);
   metrics.IncWatchRestarts();
+  metrics.CountFilterMemo(true);
+  metrics.CountFilterMemo(true);
+  metrics.CountFilterMemo(false);
   const auto s = Parse(metrics);
 
   struct Row {
@@ -186,6 +189,8 @@ TEST_CASE("Metrics counters move by the right amount", "[server][metrics]") {
       {"cache nodes", "nbsched_cache_nodes", {}, 5000},
       {"cache pods", "nbsched_cache_pods", {}, 120000},
       {"watch restarts", "nbsched_watch_restarts_total", {}, 1},
+      {"filter memo hits", "nbsched_filter_memo_total", {{"result", "hit"}}, 2},
+      {"filter memo misses", "nbsched_filter_memo_total", {{"result", "miss"}}, 1},
   };
   for (const Row& row : rows) {
     DYNAMIC_SECTION(row.name) { CHECK(Value(s, row.series, row.labels) == row.want); }
