@@ -14,6 +14,7 @@ class CheckNodeCondition final : public FilterPlugin {
   static constexpr std::string_view kName = "CheckNodeCondition";
   std::string_view Name() const override { return kName; }
   Status Filter(const CycleState& state, const Pod& pod, const NodeInfo& node) const override;
+  bool PassesCleanNodes() const override { return true; }
 };
 
 }  // namespace nbsched::predicates

@@ -13,6 +13,7 @@ class CheckNodeDiskPressure final : public FilterPlugin {
   static constexpr std::string_view kName = "CheckNodeDiskPressure";
   std::string_view Name() const override { return kName; }
   Status Filter(const CycleState& state, const Pod& pod, const NodeInfo& node) const override;
+  bool PassesCleanNodes() const override { return true; }
 };
 
 }  // namespace nbsched::predicates

@@ -14,6 +14,7 @@ class CheckNodeMemoryPressure final : public FilterPlugin {
   std::string_view Name() const override { return kName; }
   bool Skip(const CycleState& state, const Pod& pod) const override;
   Status Filter(const CycleState& state, const Pod& pod, const NodeInfo& node) const override;
+  bool PassesCleanNodes() const override { return true; }
 };
 
 }  // namespace nbsched::predicates

@@ -115,6 +115,8 @@ NodeFlags NodeFlags::Of(const Node& node) {
   f.pid_pressure = is_true("PIDPressure");
   f.unschedulable = node.unschedulable;
   f.has_taints = !node.taints.empty();
+  f.clean = !f.not_ready && !f.network_unavailable && !f.memory_pressure && !f.disk_pressure &&
+            !f.pid_pressure && !f.unschedulable && !f.has_taints;
   return f;
 }
 

@@ -35,6 +35,10 @@ struct NodeFlags {
   bool pid_pressure = false;         // first PIDPressure condition == "True"
   bool unschedulable = false;        // spec.unschedulable
   bool has_taints = false;           // any taint at all (PodToleratesNodeTaints, TaintToleration)
+  /// None of the above: ready, reachable, no pressure, schedulable, untainted (most nodes).
+  /// Predicates that reject only for one of these facts (FilterPlugin::PassesCleanNodes) are not
+  /// called on such a node.
+  bool clean = false;
   static NodeFlags Of(const Node& node);
 };
 

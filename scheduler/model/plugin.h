@@ -65,6 +65,10 @@ class FilterPlugin : public Plugin {
   /// Optional, called after PreFilter: true when Filter would return Success on every node for
   /// this pod (upstream's PreFilter `Skip`), so the runner need not call it once per node.
   virtual bool Skip(const CycleState& /*state*/, const Pod& /*pod*/) const { return false; }
+  /// Optional: true when Filter returns Success for every pod on every node whose NodeFlags are
+  /// `clean` (the predicate rejects only for a condition, pressure, cordon or taint), so the
+  /// runner need not call it on such nodes.
+  virtual bool PassesCleanNodes() const { return false; }
   /// Success, or Unschedulable[AndUnresolvable] with the upstream reasons. Never throws.
   virtual Status Filter(const CycleState& state, const Pod& pod, const NodeInfo& node) const = 0;
 };
