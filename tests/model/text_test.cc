@@ -47,15 +47,18 @@ TEST_CASE("JSON string literals: runs of plain bytes and every escape", "[model]
   CHECK(JsonString("caf\xc3\xa9") == "\"caf\xc3\xa9\"");  // valid UTF-8 kept
   CHECK(JsonString("bad\xff") == R"("bad\ufffd")");       // invalid byte replaced
   CHECK(JsonString("\x7f") == "\"\x7f\"");                // DEL is printable for JSON
-  // Escapes at every position of an 8-byte word and across words.
-  for (size_t pos = 0; pos < 24; ++pos) {
-    for (char special : {'"', '\\', '\n', '\x02', '\x1f'}) {
-      std::string s(24, 'x');
+  // Escapes at every position of a 16- and an 8-byte block and across blocks.
+  for (size_t pos = 0; pos < 48; ++pos) {
+    for (char special : {'"', '\\', '\n', '\x02', '\x1f', '\x80', '\xff'}) {
+      std::string s(48, 'x');
       s[pos] = special;
       INFO("position " << pos << " byte " << static_cast<int>(special));
       CHECK(JsonString(s) == Reference(s));
+      CHECK_FALSE(IsPlainJson(s));
+      CHECK(IsPlainJson(s.substr(0, pos)));
     }
   }
+  CHECK(IsPlainJson(std::string(100, '\x7f') + " ~!#$%&'()*+,-./09:;<=>?@AZ[]^_`az{|}"));
   // Random ASCII (bounded, seeded): the word-at-a-time scan agrees with the byte loop.
   std::mt19937 rng(42);
   std::uniform_int_distribution<int> byte(0, 127);
