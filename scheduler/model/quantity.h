@@ -24,6 +24,10 @@ class Quantity {
   /// quantity's suffix`, `unable to parse numeric part of quantity`) or nbsched's own for values
   /// without digits and values beyond int64.
   [[nodiscard]] static absl::StatusOr<Quantity> Parse(std::string_view text);
+  /// The general parser behind Parse, which first tries a fast path for the plain forms the API
+  /// server writes (`31850m`, `126529216Ki`, `110`); same result and error for every input.
+  /// Public so that tests can compare the two.
+  [[nodiscard]] static absl::StatusOr<Quantity> ParseGeneral(std::string_view text);
 
   static constexpr Quantity FromNanos(Int128 nanos) { return Quantity(nanos); }
   static constexpr Quantity FromUnits(int64_t units) {

@@ -1,8 +1,10 @@
 #include "scheduler/codec/k8s_json.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <cstring>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -499,6 +501,128 @@ TEST_CASE("DecodeList reads a kubectl List", "[codec][k8s_json]") {
       REQUIRE_FALSE(bad.ok());
       CHECK(bad.status().code() == absl::StatusCode::kInvalidArgument);
       CHECK(bad.status().message() == row.want);
+    }
+  }
+}
+
+// Maps arrive sorted by key from the API server and are appended in place; keys out of order and
+// repeated keys (the later value wins) must give what FromUnsorted gives, whether few (inserted in
+// place) or many (the rest sorted at once).
+TEST_CASE("labels and resource lists in any key order", "[codec][k8s_json]") {
+  std::mt19937 rng(7);
+  for (int round = 0; round < 400; ++round) {
+    const size_t n = rng() % 60;
+    const size_t distinct = 1 + rng() % 80;  // few distinct keys: many repeats
+    const bool sorted_input = round % 4 == 0;
+    std::vector<std::pair<std::string, std::string>> labels;
+    std::vector<std::pair<std::string, std::string>> resources;
+    for (size_t i = 0; i < n; ++i) {
+      const std::string key = "example.com/key-" + std::to_string(rng() % distinct);
+      labels.emplace_back(key, "v" + std::to_string(rng() % 1000));
+      resources.emplace_back(key, std::to_string(rng() % 1000) + (rng() % 2 ? "Ki" : "m"));
+    }
+    if (sorted_input) {
+      const auto by_key = [](const auto& a, const auto& b) { return a.first < b.first; };
+      std::stable_sort(labels.begin(), labels.end(), by_key);
+      std::stable_sort(resources.begin(), resources.end(), by_key);
+    }
+    std::string json = R"({"metadata":{"labels":{)";
+    for (size_t i = 0; i < labels.size(); ++i) {
+      json += (i ? "," : "") + ('"' + labels[i].first + R"(":")" + labels[i].second + '"');
+    }
+    json += R"(}},"status":{"allocatable":{)";
+    for (size_t i = 0; i < resources.size(); ++i) {
+      json += (i ? "," : "") + ('"' + resources[i].first + R"(":")" + resources[i].second + '"');
+    }
+    json += "}}}";
+
+    std::vector<Labels::value_type> want_labels(labels.begin(), labels.end());
+    std::vector<ResourceList::value_type> want_resources;
+    for (const auto& [key, text] : resources) want_resources.emplace_back(key, Q(text));
+    INFO(json);
+    absl::StatusOr<Node> node = DecodeNodeJson(json);
+    REQUIRE(node.ok());
+    CHECK(node->labels == Labels::FromUnsorted(want_labels));
+    CHECK(node->allocatable_list == ResourceList::FromUnsorted(want_resources));
+  }
+}
+
+TEST_CASE("labels: escapes, nulls and the first entry out of order", "[codec][k8s_json]") {
+  struct Row {
+    std::string name;
+    std::string labels_json;
+    Labels want;
+  };
+  const std::vector<Row> rows = {
+      {"escaped key and value", R"({"a\u0041":"x\ny","b":"\u00e9"})",
+       Labels{{"aA", "x\ny"}, {"b", "\u00e9"}}},
+      {"null value is empty", R"({"a":"1","b":null,"c":"3"})",
+       Labels{{"a", "1"}, {"b", ""}, {"c", "3"}}},
+      {"repeated last key", R"({"a":"1","b":"2","b":"3"})", Labels{{"a", "1"}, {"b", "3"}}},
+      {"descending", R"({"c":"1","b":"2","a":"3"})", Labels{{"a", "3"}, {"b", "2"}, {"c", "1"}}},
+      {"empty", "{}", Labels{}},
+  };
+  for (const Row& row : rows) {
+    DYNAMIC_SECTION(row.name) {
+      absl::StatusOr<Node> node =
+          DecodeNodeJson(R"({"metadata":{"labels":)" + row.labels_json + "}}");
+      REQUIRE(node.ok());
+      CHECK(node->labels == row.want);
+    }
+  }
+}
+
+// DecodeList prefetches the next item's part of simdjson's tape and strings while it decodes one:
+// a hint that must not change what is decoded, for items of any size, empty ones included.
+TEST_CASE("DecodeList decodes each item as DecodeNodeJson does", "[codec][k8s_json]") {
+  std::mt19937 rng(11);
+  std::vector<std::string> items;
+  for (int i = 0; i < 300; ++i) {
+    if (i % 37 == 5) {
+      items.push_back("{}");
+      continue;
+    }
+    std::string item = R"({"metadata":{"name":"n)" + std::to_string(i) + R"(","labels":{)";
+    const size_t labels = rng() % 40;
+    for (size_t l = 0; l < labels; ++l) {
+      item += (l ? "," : "") + (R"("kubernetes.io/label-)" + std::to_string(100 + l) + R"(":"x)" +
+                                std::string(rng() % 30, 'y') + '"');
+    }
+    item += R"(}},"spec":{"taints":[{"key":"k","effect":"NoSchedule"}]},"status":{)";
+    item += R"("allocatable":{"cpu":")" + std::to_string(rng() % 64) + R"(","memory":")" +
+            std::to_string(rng() % 100000) + R"(Ki"},"images":[)";
+    const size_t images = rng() % 20;
+    for (size_t m = 0; m < images; ++m) {
+      item += (m ? "," : "") + std::string(R"({"names":["registry/image:)") +
+              std::string(rng() % 200, 'z') + R"("],"sizeBytes":12345})";
+    }
+    item += R"(],"conditions":[{"type":"Ready","status":"True"}]}})";
+    items.push_back(item);
+  }
+  std::string list = R"({"kind":"NodeList","items":[)";
+  for (size_t i = 0; i < items.size(); ++i) list += (i ? "," : "") + items[i];
+  list += "]}";
+  absl::StatusOr<ClusterObjects> objects = DecodeList(list);
+  REQUIRE(objects.ok());
+  REQUIRE(objects->nodes.size() == items.size());
+  for (size_t i = 0; i < items.size(); ++i) {
+    INFO("item " << i);
+    absl::StatusOr<Node> want = DecodeNodeJson(items[i]);
+    REQUIRE(want.ok());
+    const Node& got = *objects->nodes[i];
+    CHECK(got.name == want->name);
+    CHECK(got.labels == want->labels);
+    CHECK(got.allocatable_list == want->allocatable_list);
+    CHECK(got.allocatable == want->allocatable);
+    REQUIRE(got.taints.size() == want->taints.size());
+    for (size_t t = 0; t < got.taints.size(); ++t) {
+      CHECK(got.taints[t].key == want->taints[t].key);
+      CHECK(got.taints[t].effect == want->taints[t].effect);
+    }
+    REQUIRE(got.conditions.size() == want->conditions.size());
+    for (size_t c = 0; c < got.conditions.size(); ++c) {
+      CHECK(got.conditions[c].type == want->conditions[c].type);
+      CHECK(got.conditions[c].status == want->conditions[c].status);
     }
   }
 }

@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 #include <limits>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -113,6 +114,80 @@ TEST_CASE("Quantity keeps exact sums and the largest int64", "[model][quantity]"
   CHECK(max->Value() == std::numeric_limits<int64_t>::max());
   CHECK(Quantity::Parse("1500m")->ToString() == "1500m");
   CHECK(Quantity::Parse("2")->ToString() == "2");
+}
+
+// Parse tries a fast path for plain forms ("31850m", "126529216Ki") before the general parser: the
+// two must agree, value and error text alike, on every input, plain or not.
+TEST_CASE("Quantity's fast path agrees with the general parser", "[model][quantity]") {
+  const std::vector<std::string> suffixes = {
+      "",   "n",  "u",  "m", "k",  "M",  "G",  "T",  "P",   "E",  "Ki", "Mi", "Gi",
+      "Ti", "Pi", "Ei", "K", "i",  "e",  "e3", "E2", "e-3", "mm", "ki", "KI", "Kii",
+      "iK", " ",  "m ", "x", "Gb", "EE", "e+", "n1", "+",   "-",  "."};
+  const std::vector<std::string> numbers = {"0",
+                                            "00",
+                                            "1",
+                                            "7",
+                                            "8",
+                                            "9",
+                                            "10",
+                                            "000000000000000001",
+                                            "1000000000000000000",
+                                            "9223372036854775807",
+                                            "9223372036854775808",
+                                            "922337203685477580",
+                                            "99999999999999999",
+                                            "999999999999999999",
+                                            "9999999999999999999",
+                                            "18446744073709551616",
+                                            "31850",
+                                            "126529216",
+                                            "187136925387",
+                                            "110",
+                                            "1.5",
+                                            ".5",
+                                            "5.",
+                                            "-1",
+                                            "+1",
+                                            "-0",
+                                            ""};
+  size_t compared = 0;
+  const auto same = [&](const std::string& text) {
+    INFO("input \"" << text << "\"");
+    const absl::StatusOr<Quantity> fast = Quantity::Parse(text);
+    const absl::StatusOr<Quantity> general = Quantity::ParseGeneral(text);
+    REQUIRE(fast.ok() == general.ok());
+    if (fast.ok()) {
+      REQUIRE(fast->nanos() == general->nanos());
+    } else {
+      REQUIRE(fast.status() == general.status());
+    }
+    ++compared;
+  };
+  for (const std::string& number : numbers) {
+    for (const std::string& suffix : suffixes) same(number + suffix);
+  }
+  // Every digit count around the 18-digit limit and the int64 boundary, with every suffix.
+  for (size_t digits = 1; digits <= 30; ++digits) {
+    for (char d : {'1', '8', '9'}) {
+      for (const std::string& suffix : suffixes) same(std::string(digits, d) + suffix);
+    }
+  }
+  // Seeded random strings over the quantity alphabet, mostly plain-looking.
+  std::mt19937_64 rng(20250301);
+  const std::string alphabet = "0123456789.+-eEinumkKMGTP x";
+  for (int i = 0; i < 20000; ++i) {
+    std::string text;
+    const size_t digits = rng() % 22;
+    for (size_t j = 0; j < digits; ++j) text += static_cast<char>('0' + rng() % 10);
+    if (rng() % 4 == 0) {
+      const size_t extra = rng() % 4;
+      for (size_t j = 0; j < extra; ++j) text += alphabet[rng() % alphabet.size()];
+    } else {
+      text += suffixes[rng() % suffixes.size()];
+    }
+    same(text);
+  }
+  CHECK(compared > 20000);
 }
 
 }  // namespace
