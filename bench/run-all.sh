@@ -44,6 +44,16 @@ if timed:
               f"{ms(b['p50_us'])} | {ms(b['p99_us'])} | {ms(b['cpu_mean_us'])} | "
               f"{ms(b['cpu_p99_us'])} | {ms(b['decode_us'])} | {ms(b['core_us'])} | "
               f"{ms(b['encode_us'])} | {int(b['reply_B'])} B |")
+    pairs = [b for b in rows if "filter_p99_us" in b]
+    if pairs:
+        print()
+        print("Each request of the pair on its own (the `/prioritize` reuses the `/filter`'s verdicts):")
+        print()
+        print("| benchmark | nodes | /filter p99 | /prioritize p99 | memo hit ratio |")
+        print("|---|---|---|---|---|")
+        for b in pairs:
+            print(f"| {b['name'].split('/')[0]} | {int(b['nodes'])} | {ms(b['filter_p99_us'])} | "
+                  f"{ms(b['prioritize_p99_us'])} | {b.get('memo_hit_ratio', 0):.2f} |")
 else:
     print("| benchmark | time | CPU | throughput |")
     print("|---|---|---|---|")
