@@ -36,8 +36,10 @@ CoreResult Run(Verb verb, Inputs inputs, std::shared_ptr<const Pod> pod,
   run.timer = options.plugin_timer;
   run.details = verb == Verb::kExplain;
   std::optional<std::vector<Status>> verdicts;
+  // Only requests the memo can serve count as hits or misses: name-resolved candidates (not a
+  // non-cache request's Node objects) of a pod with a uid and a resourceVersion.
   if (options.filter_memo != nullptr && verb != Verb::kFilter && !r.pod->uid.empty() &&
-      !r.pod->resource_version.empty()) {
+      !r.pod->resource_version.empty() && !r.candidates.positions.empty()) {
     if (known != nullptr) verdicts = known->For(r.candidates);
     options.filter_memo->Count(verdicts.has_value());
     if (verdicts) run.verdicts = *verdicts;

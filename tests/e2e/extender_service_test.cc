@@ -456,6 +456,17 @@ TEST_CASE("FilterMemo: /prioritize and /explain reuse the verdicts of the same c
     }
     CHECK(memo.hits() == 2);
   }
+  SECTION("a non-cache request (Node objects) neither uses nor counts the memo") {
+    json nodes = json::parse(ReadFile("examples/cluster.json"))["items"];
+    json args = {{"Pod", NotebookPod()}, {"Nodes", {{"items", json::array()}}}};
+    for (const json& item : nodes) {
+      if (item.value("kind", "") == "Node") args["Nodes"]["items"].push_back(item);
+    }
+    REQUIRE(!args["Nodes"]["items"].empty());
+    both(&ExtenderService::Prioritize, args);
+    CHECK(memo.hits() == 2);
+    CHECK(memo.misses() == 0);
+  }
   SECTION("a node the /filter did not judge: the filters run in full") {
     both(&ExtenderService::Filter, Args(NotebookPod(), {"worker-1"}));
     both(&ExtenderService::Prioritize, Args(NotebookPod(), {"worker-1", "worker-2"}));
