@@ -295,7 +295,6 @@ void AppendPlainNames(std::string* out, const std::vector<std::string_view>& nam
 
 std::string EncodeFilterResult(const framework::Decision& decision, const ExtenderArgs& args) {
   const auto& nodes = decision.nodes;
-  const bool best_only = decision.best >= 0 && decision.best < static_cast<int64_t>(nodes.size());
   // One entry per name (the first occurrence's verdict), as kube-scheduler expects.
   std::vector<size_t> kept;
   kept.reserve(nodes.size());
@@ -309,7 +308,7 @@ std::string EncodeFilterResult(const framework::Decision& decision, const Extend
       if (nd.status.code() == Status::Code::kUnschedulableAndUnresolvable) {
         unresolvable.Add(nd.name(), nd.status.reasons());
       }
-    } else if (best_only && static_cast<int64_t>(i) != decision.best) {
+    } else if (decision.NotBest(i)) {
       failed.Add(nd.name(), kNotBestReason);
     } else {
       kept.push_back(i);

@@ -64,6 +64,11 @@ struct Decision {
   bool scored = false;
   /// With `selection: best-in-filter`: index into `nodes` of the single winner, or -1.
   int64_t best = -1;
+  /// Node `i` is feasible but not the best-in-filter winner: /filter rejects it ("not best").
+  bool NotBest(size_t i) const {
+    return best >= 0 && best < static_cast<int64_t>(nodes.size()) &&
+           static_cast<int64_t>(i) != best;
+  }
 };
 
 }  // namespace nbsched::framework

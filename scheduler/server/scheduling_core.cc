@@ -53,6 +53,15 @@ CoreResult Run(Verb verb, Inputs inputs, std::shared_ptr<const Pod> pod,
   return r;
 }
 
+// The memo's verdicts for a /prioritize or /explain of this pod against these inputs (null:
+// none, or a /filter, which computes them).
+std::shared_ptr<const FilterMemo::Verdicts> Remembered(Verb verb, const Inputs& inputs,
+                                                       const Pod& pod,
+                                                       const ExtenderOptions& options) {
+  if (options.filter_memo == nullptr || verb == Verb::kFilter) return nullptr;
+  return options.filter_memo->Find(inputs, pod);
+}
+
 std::string JoinReasons(const std::vector<std::string>& reasons) {
   std::string joined;
   for (size_t i = 0; i < reasons.size(); ++i) {
@@ -75,16 +84,12 @@ void FilterMemo::Remember(const Inputs& inputs, const Pod& pod,
   entry->uid = pod.uid;
   entry->resource_version = pod.resource_version;
   entry->verdict.assign(inputs.snapshot->nodes().size(), 0);
-  const bool best_only =
-      decision.best >= 0 && decision.best < static_cast<int64_t>(decision.nodes.size());
-  entry->kept.reserve(best_only ? 1 : decision.nodes.size());
+  entry->kept.reserve(decision.nodes.size());
   for (size_t i = 0; i < decision.nodes.size(); ++i) {
     const size_t position = candidates.positions[i];
     const framework::NodeDecision& nd = decision.nodes[i];
-    if (nd.feasible() && !nd.duplicate &&
-        (!best_only || static_cast<int64_t>(i) == decision.best)) {
-      entry->kept.push_back(position);
-    }
+    // The nodes the /filter reply keeps (SplitFilter's rule), in reply order.
+    if (nd.feasible() && !nd.duplicate && !decision.NotBest(i)) entry->kept.push_back(position);
     if (position >= entry->verdict.size() || entry->verdict[position] != 0) continue;
     entry->verdict[position] = nd.feasible() ? 1 : 2;
     if (!nd.feasible()) entry->rejected.emplace_back(position, nd.status);
@@ -146,10 +151,7 @@ bool NeedsScores(Verb verb, const framework::Policy& policy) {
 
 CoreResult Evaluate(Verb verb, Inputs inputs, std::shared_ptr<const Pod> pod,
                     std::span<const std::string> node_names, const ExtenderOptions& options) {
-  std::shared_ptr<const FilterMemo::Verdicts> known;
-  if (options.filter_memo != nullptr && verb != Verb::kFilter) {
-    known = options.filter_memo->Find(inputs, *pod);
-  }
+  const std::shared_ptr<const FilterMemo::Verdicts> known = Remembered(verb, inputs, *pod, options);
   // kube-scheduler's /prioritize names are the /filter's reply, in order: with the hint, most
   // names are checked against one snapshot name instead of hashed and probed.
   framework::Candidates candidates = framework::ResolveNames(
@@ -176,17 +178,13 @@ CoreResult EvaluateAllNodes(Verb verb, Inputs inputs, std::shared_ptr<const Pod>
     candidates.nodes.push_back(node.get());
   }
   candidates.missing.assign(nodes.size(), 0);
-  std::shared_ptr<const FilterMemo::Verdicts> known;
-  if (options.filter_memo != nullptr && verb != Verb::kFilter) {
-    known = options.filter_memo->Find(inputs, *pod);
-  }
+  const std::shared_ptr<const FilterMemo::Verdicts> known = Remembered(verb, inputs, *pod, options);
   return Run(verb, std::move(inputs), std::move(pod), std::move(candidates), options, known.get());
 }
 
 FilterSplit SplitFilter(const framework::Decision& decision) {
   FilterSplit split;
   const auto& nodes = decision.nodes;
-  const bool best_only = decision.best >= 0 && decision.best < static_cast<int64_t>(nodes.size());
   // One entry per name, the first occurrence's verdict (as the HTTP encoder).
   for (size_t i = 0; i < nodes.size(); ++i) {
     const framework::NodeDecision& nd = nodes[i];
@@ -198,7 +196,7 @@ FilterSplit SplitFilter(const framework::Decision& decision) {
         split.unresolvable.emplace_back(name, message);
       }
       split.failed.emplace_back(name, std::move(message));
-    } else if (best_only && static_cast<int64_t>(i) != decision.best) {
+    } else if (decision.NotBest(i)) {
       split.failed.emplace_back(name, std::string(codec::kNotBestReason));
     } else {
       split.kept.push_back(name);
