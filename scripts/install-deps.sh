@@ -9,6 +9,12 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   prometheus-cpp-dev catch2 libbenchmark-dev
   python3 curl python3-matplotlib
+  libboost-program-options-dev
+  # Deployment (issue 16): the offline image build and its chroot test; the LDAP test's real
+  # slapd and the library LDAPAuthenticator uses (Debian's /usr/bin/python3, not a pyenv one).
+  buildah umoci jq slapd ldap-utils python3-ldap3 python3-yaml
+  # Sweeps (issue 18): the LP bound of GPU allocation.
+  glpk-utils libglpk-dev
 )
 
 missing=()
