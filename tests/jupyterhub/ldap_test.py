@@ -218,7 +218,7 @@ def effective_config(values, secrets, mounted_files_root):
              "it belongs in a Secret")
     unknown = sorted(set(ldap_values) - set(DEFAULTS) - {"server_address"})
     if unknown:
-        fail(f"hub.config.LDAPAuthenticator has options LDAPAuthenticator 2.0 lacks: {unknown}")
+        fail(f"hub.config.LDAPAuthenticator sets options this test does not model: {unknown}")
 
     # hub.extraEnv: secretKeyRef values from the test's Secrets, literal values as they are.
     env = {}
@@ -502,7 +502,7 @@ def main():
             ("allowed group member, right password", cfg, "alice", "alice-pw", "allowed:alice"),
             ("member in a sub-OU, found by lookup_dn", cfg, "dave", "dave-pw", "allowed:dave"),
             ("wrong password", cfg, "alice", "not-her-password", "bind-failed"),
-            ("blank password (an unauthenticated bind would succeed)", cfg, "alice", " ",
+            ("blank password, refused before any bind", cfg, "alice", " ",
              "blank-password"),
             ("right password, not in the allowed group", cfg, "bob", "bob-pw", "not-in-group"),
             ("no such user", cfg, "mallory", "x", "lookup-failed"),
