@@ -410,7 +410,7 @@ class Slapd:
             self.stop()
             fail(f"slapd did not start within {DEADLINE_S} s (exit {self.proc.returncode}): "
                  f"{self.log.decode(errors='replace')[-2000:]}")
-        if self.proc.poll() is not None:
+        if not self.READY.search(self.log):  # woken by EOF: slapd exited
             self.stop()
             fail(f"slapd exited {self.proc.returncode}: {self.log.decode(errors='replace')}")
 
