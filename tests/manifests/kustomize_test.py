@@ -12,6 +12,7 @@ Debian's python3-yaml is missing. Debian's /usr/bin/python3 (python3-yaml), not 
 """
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -37,11 +38,25 @@ def check(ok, what):
     return ok
 
 
+KUBECTL = None
+
+
 def kubectl():
+    """kubectl with a kustomize v5 built in (Debian 12's kubernetes-client has v2: skipped)."""
+    global KUBECTL
+    if KUBECTL:
+        return KUBECTL
     path = shutil.which("kubectl")
     if path is None:
         print("SKIP: no kubectl on PATH (kubectl kustomize renders the manifests)", file=sys.stderr)
         sys.exit(77)
+    version = subprocess.run([path, "version", "--client"], capture_output=True, text=True,
+                             timeout=60).stdout
+    found = re.search(r"Kustomize Version: v(\d+)", version)
+    if not found or int(found.group(1)) < 5:
+        print("SKIP: %s has no kustomize v5 built in (%r)" % (path, version.strip()), file=sys.stderr)
+        sys.exit(77)
+    KUBECTL = path
     return path
 
 
