@@ -16,6 +16,7 @@ command -v buildah >/dev/null || skip "buildah is not installed (scripts/install
 command -v jq >/dev/null || skip "jq is not installed"
 command -v curl >/dev/null || skip "curl is not installed"
 [[ "$(id -u)" -eq 0 ]] || skip "chroot and buildah's vfs storage need root"
+chroot / /bin/true 2>/dev/null || skip "chroot is not permitted here (no CAP_SYS_CHROOT)"
 
 work="$(mktemp -d)"
 server_pid=""
