@@ -1,7 +1,8 @@
-// manifests/*.yaml and examples/jupyterhub/values.yaml are what an admin applies: they must
-// parse, name the expected objects, grant no more than nbsched needs, and carry a policy and a
-// KubeSchedulerConfiguration that nbsched and kube-scheduler accept (interfaces.md §3, §5;
-// extender-protocol.md §3). Tests run from the repository root.
+// manifests/base/*.yaml (the kustomize base) and examples/jupyterhub/values.yaml are what an
+// admin applies: they must parse, name the expected objects, grant no more than nbsched needs,
+// and carry a policy and a KubeSchedulerConfiguration that nbsched and kube-scheduler accept
+// (interfaces.md §3, §5, §10; extender-protocol.md §3). The base and overlays as
+// `kubectl kustomize` renders them: kustomize_test.py. Tests run from the repository root.
 
 #include <yaml-cpp/yaml.h>
 
@@ -102,10 +103,12 @@ struct Object {
 std::vector<std::string> ManifestFiles() {
   std::vector<std::string> files;
   std::error_code error;
-  std::filesystem::directory_iterator dir("manifests", error);
-  if (error) FAIL("cannot list manifests/: " << error.message());
+  std::filesystem::directory_iterator dir("manifests/base", error);
+  if (error) FAIL("cannot list manifests/base/: " << error.message());
   for (const auto& entry : dir) {
-    if (entry.is_regular_file() && entry.path().extension() == ".yaml") {
+    // kustomization.yaml is kustomize's, not an object.
+    if (entry.is_regular_file() && entry.path().extension() == ".yaml" &&
+        entry.path().filename() != "kustomization.yaml") {
       files.push_back(entry.path().generic_string());
     }
   }
@@ -219,7 +222,6 @@ TEST_CASE("the manifest set holds every expected object", "[manifests]") {
       {"ClusterRoleBinding", "notebook-scheduler-as-volume-scheduler"},
       {"Role", "notebook-scheduler-leader-election"},
       {"RoleBinding", "notebook-scheduler-leader-election"},
-      {"RoleBinding", "notebook-scheduler-auth-reader"},
       {"ConfigMap", "notebook-scheduler-config"},
       {"Deployment", "notebook-scheduler"},
   };
@@ -233,15 +235,14 @@ TEST_CASE("the manifest set holds every expected object", "[manifests]") {
   }
 }
 
-TEST_CASE("namespaced objects follow `kubectl apply -n`", "[manifests]") {
-  // Only the authentication-reader binding names a namespace: it must live in kube-system.
+TEST_CASE("no object names a namespace: kustomization.yaml sets it", "[manifests]") {
+  // Objects and ServiceAccount subjects alike: kustomize's `namespace:` fills them in, and a
+  // kustomization over the base moves them all (kustomize_test.py checks the rendering).
   for (const Object& o : AllObjects()) {
     DYNAMIC_SECTION(o.kind() << " " << o.name()) {
-      std::string ns = Str(Path(o.doc, {"metadata", "namespace"}));
-      if (o.kind() == "RoleBinding" && o.name() == "notebook-scheduler-auth-reader") {
-        CHECK(ns == "kube-system");
-      } else {
-        CHECK(ns.empty());
+      CHECK(Str(Path(o.doc, {"metadata", "namespace"})).empty());
+      for (const YAML::Node& subject : Get(o.doc, "subjects")) {
+        CHECK(Get(subject, "namespace").IsNull());
       }
     }
   }
@@ -272,7 +273,12 @@ TEST_CASE("the nbsched ClusterRole grants exactly what nbsched reads", "[manifes
     }
   }
   want.insert("/pods/binding:create");
-  CHECK(granted == want);  // 6 resources × 3 read verbs + 1 = 19 grants
+  // Measured usage, `--metrics-source metrics.k8s.io` (interfaces.md §11): get/list only.
+  for (const char* grant : {"metrics.k8s.io/nodes:get", "metrics.k8s.io/nodes:list",
+                            "metrics.k8s.io/pods:get", "metrics.k8s.io/pods:list"}) {
+    want.insert(grant);
+  }
+  CHECK(granted == want);  // 6 resources × 3 read verbs + 1 + 2 × 2 = 23 grants
   for (const std::string& g : granted) {
     INFO(g);
     CHECK(g.find('*') == std::string::npos);
@@ -391,9 +397,11 @@ TEST_CASE("the notebook-scheduler configuration consults nbsched", "[manifests][
   CHECK(Str(Get(config, "apiVersion")) == "kubescheduler.config.k8s.io/v1");
   CHECK(Str(Get(config, "kind")) == "KubeSchedulerConfiguration");
 
-  // Its own lease, so it runs beside the default scheduler.
+  // Its own lease, so it runs beside the default scheduler; in the pod's own namespace, given
+  // by the flag below (a namespace written here would not follow kustomize's `namespace:`).
   CHECK(Bool(Path(config, {"leaderElection", "leaderElect"})) == true);
   CHECK(Str(Path(config, {"leaderElection", "resourceName"})) == "notebook-scheduler");
+  CHECK(Path(config, {"leaderElection", "resourceNamespace"}).IsNull());
 
   YAML::Node profiles = Get(config, "profiles");
   REQUIRE(profiles.IsSequence());
@@ -405,8 +413,8 @@ TEST_CASE("the notebook-scheduler configuration consults nbsched", "[manifests][
   REQUIRE(extenders.IsSequence());
   REQUIRE(extenders.size() == 1);
   const YAML::Node e = extenders[0];
-  CHECK(Str(Get(e, "urlPrefix")).rfind("http://nbsched.", 0) == 0);
-  CHECK(Str(Get(e, "urlPrefix")).find(":8888") != std::string::npos);  // the Service port
+  // The bare Service name (resolved in the scheduler pod's namespace) and the Service port.
+  CHECK(Str(Get(e, "urlPrefix")) == "http://nbsched:8888");
   CHECK(Str(Get(e, "filterVerb")) == "filter");
   CHECK(Str(Get(e, "prioritizeVerb")) == "prioritize");
   CHECK(Str(Get(e, "preemptVerb")) == "preempt");
@@ -427,6 +435,13 @@ TEST_CASE("the notebook-scheduler configuration consults nbsched", "[manifests][
   YAML::Node c = ContainerOrFail(deployment, "kube-scheduler");
   std::string config_path = FlagValue(c, "--config");
   REQUIRE_FALSE(config_path.empty());
+  CHECK(FlagValue(c, "--leader-elect-resource-namespace") == "$(POD_NAMESPACE)");
+  bool namespace_env = false;
+  for (const YAML::Node& env : Get(c, "env")) {
+    namespace_env |= Str(Get(env, "name")) == "POD_NAMESPACE" &&
+                     Str(Path(env, {"valueFrom", "fieldRef", "fieldPath"})) == "metadata.namespace";
+  }
+  CHECK(namespace_env);
   bool mounted = false;
   for (const YAML::Node& m : Get(c, "volumeMounts")) {
     YAML::Node volume = VolumeOrFail(deployment, Str(Get(m, "name")));
@@ -471,8 +486,6 @@ TEST_CASE("notebook-scheduler may hold its own lease and nothing more", "[manife
        "system:volume-scheduler"},
       {"RoleBinding", "notebook-scheduler-leader-election", "Role",
        "notebook-scheduler-leader-election"},
-      {"RoleBinding", "notebook-scheduler-auth-reader", "Role",
-       "extension-apiserver-authentication-reader"},
   };
   for (const Row& row : rows) {
     DYNAMIC_SECTION(row.kind << " " << row.name) {
