@@ -195,8 +195,12 @@ int Serve(const ServeOptions& opts) {
   // Cluster state: a snapshot file, or list + watch from the API server.
   std::shared_ptr<const Snapshot> initial = SnapshotBuilder().Build();
   std::optional<state::KubeConfig> kube_config;
+  // Snapshot mode: the file's pods, for a /bind of a pod this process did not judge (§10).
+  auto snapshot_pods = std::make_shared<const state::PodsByKey>();
   if (!opts.snapshot_path.empty()) {
-    auto snapshot = state::LoadSnapshotFile(opts.snapshot_path);
+    state::PodsByKey pods;
+    auto snapshot = state::LoadSnapshotFile(opts.snapshot_path, &pods);
+    snapshot_pods = std::make_shared<const state::PodsByKey>(std::move(pods));
     if (!snapshot.ok()) {
       Log(LogLevel::kError, "invalid snapshot",
           {{"error", std::string(snapshot.status().message())}});
@@ -248,6 +252,10 @@ int Serve(const ServeOptions& opts) {
   options.observer = [&metrics](std::string_view path, int status, std::chrono::nanoseconds took) {
     metrics.ObserveRequest(path, status, took);
   };
+  extender_options.find_pod = [snapshot_pods](const std::string& ns, const std::string& name) {
+    const auto it = snapshot_pods->find(ns + "/" + name);
+    return it == snapshot_pods->end() ? nullptr : it->second;
+  };
   std::unique_ptr<state::LiveCluster> live;
   if (kube_config) {
     state::LiveOptions live_options;
@@ -272,6 +280,9 @@ int Serve(const ServeOptions& opts) {
     }
     live = std::move(*started);
     extender_options.not_ready_reason = [&live] { return live->NotReadyReason(); };
+    extender_options.find_pod = [&live](const std::string& ns, const std::string& name) {
+      return live->FindPod(ns, name);
+    };
     extender_options.binder = [&live](const Pod& pod, const std::string& node) {
       Labels annotations;
       if (auto it = pod.annotations.find(kGpuIndexAnnotation); it != pod.annotations.end()) {
