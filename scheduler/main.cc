@@ -8,6 +8,7 @@
 #include "scheduler/config/policy_loader.h"
 #include "scheduler/framework/registry.h"
 #include "scheduler/server/command_line.h"
+#include "scheduler/server/explain_command.h"
 #include "scheduler/server/serve.h"
 #include "scheduler/simulate/simulate_main.h"
 
@@ -22,6 +23,7 @@ constexpr std::string_view kUsage =
 commands:
   serve         run the extender (HTTP) on a cluster snapshot
   check-policy  validate a policy file and print it normalised
+  explain       why a pod is Pending, or why on that node: a table per node
   simulate      replay a workload through the same engine and compare policies (CSV, plots)
   version       print the version
 
@@ -91,6 +93,16 @@ int Serve(int argc, char** argv) {
   return server::Serve(*options);
 }
 
+int Explain(int argc, char** argv) {
+  auto options = server::ParseExplainOptions(argc, argv);
+  if (!options.ok()) UsageError(std::string(options.status().message()));
+  if (options->help) {
+    std::cout << server::ExplainUsage();
+    return 0;
+  }
+  return server::RunExplain(*options, std::cout, std::cerr);
+}
+
 int Main(int argc, char** argv) {
   if (argc < 2) {
     std::cerr << kUsage;
@@ -99,6 +111,7 @@ int Main(int argc, char** argv) {
   const std::string_view command = argv[1];
   if (command == "serve") return Serve(argc, argv);
   if (command == "check-policy") return CheckPolicy(argc, argv);
+  if (command == "explain") return Explain(argc, argv);
   if (command == "simulate") return simulate::RunSimulate(argc, argv);
   if (command == "version" || command == "--version") return Version(argc, argv);
   if (command == "--help" || command == "-h" || command == "help") {
