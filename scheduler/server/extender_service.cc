@@ -147,10 +147,19 @@ HttpResponse ExtenderService::Bind(const HttpRequest& request) const {
   auto args = codec::DecodeBindingArgs(request.body);
   if (!args.ok()) return BadRequest(args.status());
   std::shared_ptr<const Pod> pod = seen_.Find(args->pod_uid, args->pod_namespace, args->pod_name);
+  if (pod == nullptr && options_.find_pod) {
+    // Judged by another replica, or before this process started: the cluster state's pod, if it
+    // is the same pod (a UID, when given, must match: a re-created pod is another pod).
+    pod = options_.find_pod(args->pod_namespace, args->pod_name);
+    if (pod != nullptr && !args->pod_uid.empty() && !pod->uid.empty() &&
+        pod->uid != args->pod_uid) {
+      pod = nullptr;
+    }
+  }
   if (pod == nullptr) {
     return Json(200, codec::EncodeError("pod " + args->pod_namespace + "/" + args->pod_name +
-                                        " was not seen by /filter or /prioritize; nbsched cannot "
-                                        "account its requests"));
+                                        " was not seen by /filter or /prioritize and is not in "
+                                        "the cluster state; nbsched cannot account its requests"));
   }
   auto policy = policies_.Current();
   auto fits = [&policy](const Snapshot& snapshot, const Pod& p, const NodeInfo& node) {

@@ -44,6 +44,12 @@ struct ExtenderOptions {
   /// Live mode: creates the Binding through the API server for a pod just assumed on a node
   /// (its annotations carry nbsched.io/gpu-index). Unset: /bind only assumes (snapshot mode).
   std::function<absl::Status(const Pod& assumed, const std::string& node)> binder;
+  /// Where /bind finds a pod that no /filter, /prioritize or /explain of this process showed
+  /// (another replica judged it, or this process restarted since; interfaces.md §10): the pod
+  /// `namespace/name` from the live watch (pending pods included) or the snapshot file; null if
+  /// unknown there too. Unset: only pods seen here bind.
+  std::function<std::shared_ptr<const Pod>(const std::string& ns, const std::string& name)>
+      find_pod;
   /// Remembers /filter verdicts for the /prioritize and /explain of the same scheduling cycle;
   /// may be null (every request runs the filters). Must outlive the service.
   FilterMemo* filter_memo = nullptr;

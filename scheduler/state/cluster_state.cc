@@ -10,7 +10,8 @@
 
 namespace nbsched::state {
 
-absl::StatusOr<std::shared_ptr<const Snapshot>> LoadSnapshotFile(const std::string& path) {
+absl::StatusOr<std::shared_ptr<const Snapshot>> LoadSnapshotFile(const std::string& path,
+                                                                 PodsByKey* pods) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return absl::InvalidArgumentError(path + ": cannot open");
   std::ostringstream text;
@@ -21,7 +22,11 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> LoadSnapshotFile(const std::stri
   }
   SnapshotBuilder builder;
   for (auto& node : objects->nodes) builder.AddNode(std::move(node));
-  for (auto& pod : objects->pods) builder.AddPod(std::move(pod));
+  if (pods != nullptr) pods->clear();
+  for (auto& pod : objects->pods) {
+    if (pods != nullptr && pod->IsActive()) (*pods)[pod->Key()] = pod;
+    builder.AddPod(std::move(pod));
+  }
   for (auto& workload : objects->workloads) builder.AddWorkload(std::move(workload));
   return std::move(builder).Build();
 }

@@ -12,6 +12,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -20,9 +21,14 @@
 
 namespace nbsched::state {
 
-/// Reads a `kubectl get nodes,pods,... -o json` List file into a snapshot.
+/// Pods by "namespace/name".
+using PodsByKey = std::unordered_map<std::string, std::shared_ptr<const Pod>>;
+
+/// Reads a `kubectl get nodes,pods,... -o json` List file into a snapshot. With `pods`, also
+/// hands out every active pod of the file (pending ones too, which no node counts), so /bind can
+/// find a pod no /filter showed this process (interfaces.md §10).
 [[nodiscard]] absl::StatusOr<std::shared_ptr<const Snapshot>> LoadSnapshotFile(
-    const std::string& path);
+    const std::string& path, PodsByKey* pods = nullptr);
 
 class ClusterState {
  public:

@@ -72,7 +72,11 @@ void LiveCluster::Stop() {
 // ---- the cache ----
 
 void LiveCluster::AddPodLocked(const std::string& key, std::shared_ptr<const Pod> pod) {
-  if (pod->node_name.empty() || !pod->IsActive()) return;  // uses nothing: not kept
+  if (!pod->IsActive()) return;  // uses nothing: not kept
+  if (pod->node_name.empty()) {  // uses nothing yet; kept for /bind (FindPod)
+    pending_[key] = std::move(pod);
+    return;
+  }
   const std::string& node = pod->node_name;
   if (nodes_.contains(node)) dirty_nodes_[node] = true;
   pods_by_node_[node][key] = pod;
@@ -80,6 +84,7 @@ void LiveCluster::AddPodLocked(const std::string& key, std::shared_ptr<const Pod
 }
 
 void LiveCluster::RemovePodLocked(const std::string& key) {
+  pending_.erase(key);
   const auto it = pods_.find(key);
   if (it == pods_.end()) return;
   const std::string& node = it->second->node_name;
@@ -100,6 +105,7 @@ void LiveCluster::Replace(ObjectKind kind, std::vector<codec::ApiObject> items,
       for (auto& item : items) nodes_[item.key] = std::move(item.node);
     } else if (kind == ObjectKind::kPod) {
       pods_.clear();
+      pending_.clear();
       pods_by_node_.clear();
       for (auto& item : items) AddPodLocked(item.key, std::move(item.pod));
     } else {
@@ -278,6 +284,15 @@ std::string LiveCluster::PublishedResourceVersion(ObjectKind kind) const {
 uint64_t LiveCluster::publish_count() const {
   std::lock_guard<std::mutex> lock(mu_);
   return publish_count_;
+}
+
+std::shared_ptr<const Pod> LiveCluster::FindPod(const std::string& ns,
+                                                const std::string& name) const {
+  const std::string key = ns + "/" + name;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (auto it = pending_.find(key); it != pending_.end()) return it->second;
+  if (auto it = pods_.find(key); it != pods_.end()) return it->second;
+  return nullptr;
 }
 
 size_t LiveCluster::cached_nodes() const {

@@ -5,8 +5,10 @@
 /// SelectorSpreadPriority) into one cache of decoded model objects, and a publisher thread turns
 /// the cache into immutable Snapshots for ClusterState::PublishBase. Bursts of events are
 /// coalesced (at most one snapshot per `publish_interval`), every event is in the next one.
-/// Only pods that are bound to a node and neither Succeeded nor Failed are kept: the others use
-/// no resources, and the watch brings the whole object again when that changes.
+/// Only pods that are bound to a node and neither Succeeded nor Failed count in the snapshots:
+/// the others use no resources, and the watch brings the whole object again when that changes.
+/// Pending pods (active, no node yet) are kept beside them for FindPod, so that any replica can
+/// /bind a pod another replica judged (interfaces.md §10).
 ///
 /// A batch that touches few nodes replaces just their NodeInfos (Snapshot::WithNodeInfo);
 /// node additions/removals, workload changes, lists and big batches rebuild the snapshot.
@@ -86,6 +88,10 @@ class LiveCluster final : private InformerSink {
                               std::chrono::steady_clock::time_point deadline) const;
   /// The resourceVersion of `kind` included in the last published snapshot.
   std::string PublishedResourceVersion(codec::ObjectKind kind) const;
+  /// The watched pod `namespace/name`, pending or bound (not Succeeded/Failed); null if the
+  /// watch has not shown it.
+  std::shared_ptr<const Pod> FindPod(const std::string& ns, const std::string& name) const;
+
   /// Snapshots published so far (base snapshots, before the assume cache).
   uint64_t publish_count() const;
   /// Cached objects (bound, active pods only).
@@ -116,6 +122,8 @@ class LiveCluster final : private InformerSink {
   bool stopping_ = false;
   std::map<std::string, std::shared_ptr<const Node>> nodes_;          // by name
   std::unordered_map<std::string, std::shared_ptr<const Pod>> pods_;  // by namespace/name
+  // Active pods without a node yet, by namespace/name: in no snapshot, only for FindPod.
+  std::unordered_map<std::string, std::shared_ptr<const Pod>> pending_;
   // Pods counted on each node (also for nodes not seen yet), ordered for stable snapshots.
   std::unordered_map<std::string, std::map<std::string, std::shared_ptr<const Pod>>> pods_by_node_;
   std::map<std::pair<int, std::string>, WorkloadSelector> workloads_;  // (kind, ns/name)

@@ -314,6 +314,66 @@ TEST_CASE("Assumed pods expire unless confirmed", "[e2e][service][bind]") {
   CHECK(cluster.Current()->Find("gpu-1")->requested().scalars.Get("nvidia.com/gpu") == 1);  // carol
 }
 
+TEST_CASE("Snapshot mode: /bind takes a pod no /filter showed from the snapshot file",
+          "[e2e][service][bind]") {
+  // The example cluster plus a pending GPU notebook (erin) and a finished one (fay).
+  json list = json::parse(ReadFile("examples/cluster.json"));
+  list["items"].push_back(GpuPod("erin", 1));
+  json fay = GpuPod("fay", 1);
+  fay["status"]["phase"] = "Succeeded";
+  list["items"].push_back(fay);
+  const std::string path = "build-service-snapshot-pending.json";
+  {
+    std::ofstream out(path);
+    out << list.dump();
+  }
+  state::PodsByKey pods;
+  auto snapshot = state::LoadSnapshotFile(path, &pods);
+  std::remove(path.c_str());
+  REQUIRE(snapshot.ok());
+  CHECK(pods.contains("jhub/erin"));           // pending: in no node, but known
+  CHECK(pods.contains("jhub/jupyter-carol"));  // running on gpu-1
+  CHECK_FALSE(pods.contains("jhub/fay"));      // finished: uses nothing, binds nowhere
+  CHECK(pods.size() == 7);                     // the example's 6 running pods and erin
+
+  state::ClusterState cluster(*snapshot);
+  Published<framework::Policy> policies(*config::LoadPolicy(
+      ReadFile("examples/policy.yaml"), "p.yaml", framework::Registry::Default(), 1));
+  ExtenderOptions options;
+  options.find_pod = [&pods](const std::string& ns, const std::string& name) {
+    const auto it = pods.find(ns + "/" + name);
+    return it == pods.end() ? nullptr : it->second;
+  };
+  ExtenderService service(cluster, policies, options);
+  const auto bind = [&](const json& args) {
+    HttpRequest r;
+    r.body = args.dump();
+    return json::parse(service.Bind(r).body)["Error"].get<std::string>();
+  };
+  const auto gpus_used = [&] {
+    return cluster.Current()->Find("gpu-1")->requested().scalars.Get("nvidia.com/gpu");
+  };
+  REQUIRE(gpus_used() == 1);  // carol
+
+  // Another UID under erin's name is another pod; an unknown pod is unknown: both refused.
+  json wrong_uid = BindArgs("erin", "gpu-1");
+  wrong_uid["PodUID"] = "uid-of-another-erin";
+  CHECK_THAT(bind(wrong_uid), Catch::Contains("pod jhub/erin was not seen by /filter"));
+  CHECK_THAT(bind(BindArgs("fay", "gpu-1")), Catch::Contains("pod jhub/fay was not seen"));
+  CHECK_THAT(bind(BindArgs("nobody", "gpu-1")), Catch::Contains("was not seen by /filter"));
+  CHECK(cluster.assumed_count() == 0);
+
+  // No /filter here: the file's erin binds, and counts on gpu-1 at once.
+  CHECK(bind(BindArgs("erin", "gpu-1")) == "");
+  CHECK(cluster.assumed_count() == 1);
+  CHECK(gpus_used() == 2);
+  // A running pod found in the file is already bound: the state refuses, nothing changes.
+  json carol = BindArgs("jupyter-carol", "worker-1");
+  carol.erase("PodUID");
+  CHECK_THAT(bind(carol), Catch::Contains("already"));
+  CHECK(cluster.assumed_count() == 1);
+}
+
 TEST_CASE("Explain shows the fragmentation policy's view of each node", "[e2e][service][gpu]") {
   Fixture f(
       "priorities:\n  - {name: GPUFragmentationPriority, weight: 1}\n"

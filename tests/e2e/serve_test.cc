@@ -194,6 +194,41 @@ TEST_CASE("nbsched rejects bad command lines with exit 2", "[e2e]") {
   }
 }
 
+TEST_CASE("nbsched serve --snapshot binds a pending pod of the file without a /filter",
+          "[e2e][bind]") {
+  // A replica that did not judge the pod (or restarted): the snapshot file's pod is used.
+  json list = json::parse(ReadFile("examples/cluster.json"));
+  json erin = json::parse(ReadFile("examples/gpu-notebook-pod.json"));  // pending, 1 GPU
+  list["items"].push_back(erin);
+  const std::string path = "build-e2e-snapshot-pending.json";
+  {
+    std::ofstream out(path);
+    out << list.dump();
+  }
+  Subprocess server({NBSCHED_BINARY, "serve", "--listen", "127.0.0.1:0", "--snapshot", path,
+                     "--policy", "examples/policy.yaml", "--threads", "2"});
+  HttpClient client(ReadyPort(server));
+  const auto bind = [&](const std::string& name, const std::string& uid) {
+    const json args = {
+        {"PodName", name}, {"PodNamespace", "jhub"}, {"PodUID", uid}, {"Node", "gpu-1"}};
+    return json::parse(client.Post("/bind", args.dump()).body)["Error"].get<std::string>();
+  };
+  const auto assumed = [&] {
+    // Probed with another pod, so that erin is never seen in a request.
+    const json probe = json::parse(ReadFile("examples/notebook-pod.json"));
+    const json args = {{"Pod", probe}, {"NodeNames", {"gpu-1"}}};
+    return json::parse(client.Post("/explain", args.dump()).body)["nodes"][0].value("assumedPods",
+                                                                                    json::array());
+  };
+  CHECK(assumed().empty());
+  CHECK_THAT(bind("jupyter-nobody", "uid-nobody"),
+             Catch::Contains("pod jhub/jupyter-nobody was not seen by /filter or /prioritize"));
+  CHECK(bind("jupyter-erin", erin["metadata"]["uid"]) == "");
+  CHECK(assumed() == json{"jhub/jupyter-erin"});
+  CHECK(server.Terminate() == 0);
+  std::remove(path.c_str());
+}
+
 TEST_CASE("nbsched serve refuses a broken snapshot or policy with a message", "[e2e]") {
   Subprocess run({NBSCHED_BINARY, "serve", "--listen", "127.0.0.1:0", "--snapshot",
                   "examples/policy.yaml", "--policy", "examples/policy.yaml"});
