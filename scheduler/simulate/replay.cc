@@ -423,6 +423,14 @@ class Replay {
       AppendDouble(out, frac(info.requested().memory, info.allocatable().memory), 4);
       out += ',';
       AppendDouble(out, frac(gpu_total - info.gpus().idle_milli(), gpu_total), 4);
+      out += ',';  // interfaces.md §11: the placed pods' usage (usage_model.h)
+      AppendDouble(out, frac(info.expected_usage().milli_cpu, info.allocatable().milli_cpu), 4);
+      out += ',';
+      AppendDouble(out, frac(info.expected_usage().memory, info.allocatable().memory), 4);
+      out += ',';  // Σ limits / allocatable (OvercommitRiskPriority's ratio before a pod)
+      AppendDouble(out, frac(info.limits().milli_cpu, info.allocatable().milli_cpu), 4);
+      out += ',';
+      AppendDouble(out, frac(info.limits().memory, info.allocatable().memory), 4);
       out += '\n';
     }
   }

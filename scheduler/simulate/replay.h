@@ -109,7 +109,8 @@ inline constexpr std::string_view kStepsHeader =
     "policy,seed,step,pod,node,placed,cpu_milli,memory_mib,gpu_milli,arrived_gpu_pct,"
     "alloc_gpu_pct";
 inline constexpr std::string_view kNodesHeader =
-    "policy,seed,step,node,cpu_frac,memory_frac,gpu_frac";
+    "policy,seed,step,node,cpu_frac,memory_frac,gpu_frac,cpu_used_frac,memory_used_frac,"
+    "cpu_limit_frac,memory_limit_frac";
 inline constexpr std::string_view kSummaryHeader =
     "policy,seed,pods_arrived,pods_placed,pods_failed,gpu_pods_failed,arrived_gpu_pct,"
     "alloc_gpu_pct,alloc_gpu_pct_at_first_gpu_failure,frag_gpu_pct,cpu_only_failed,"

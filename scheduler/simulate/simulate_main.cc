@@ -20,6 +20,7 @@
 #include "scheduler/config/policy_loader.h"
 #include "scheduler/framework/registry.h"
 #include "scheduler/simulate/replay.h"
+#include "scheduler/simulate/usage_model.h"
 
 namespace nbsched::simulate {
 namespace {
@@ -28,7 +29,7 @@ constexpr std::string_view kUsage =
     R"(usage: nbsched simulate --cluster FILE --workload FILE --policy FILE [--policy FILE]...
                         [--out DIR] [--seed N]... [--arrival-scale X]
                         [--progress auto|always|never] [--per-node] [--skip-bad-rows]
-                        [--threads N]
+                        [--threads N] [--usage-model none|notebook]
 
   --cluster FILE        a snapshot List JSON, or a node CSV (sn,cpu_milli,memory_mib,gpu,model)
   --workload FILE       a Pod List JSON (optional annotations nbsched.io/arrival-seconds and
@@ -43,6 +44,9 @@ constexpr std::string_view kUsage =
   --per-node            write nodes.csv for any cluster size (always written up to 50 nodes)
   --skip-bad-rows       skip malformed trace rows (counted on stderr) instead of failing
   --threads N           parallel runs (default: number of cores)
+  --usage-model MODEL   none (default): a pod uses what its nbsched.io/usage-* annotations
+                        say, else its requests; notebook: draw the missing annotations from a
+                        seeded notebook activity model (seed = the run's --seed)
 
 Writes steps.csv, alloc_grid.csv, summary.csv (and nodes.csv) to DIR; timing.csv holds the
 seconds per run (the only file that varies between identical runs).
@@ -60,6 +64,7 @@ struct Flags {
   std::optional<double> arrival_scale;
   bool per_node = false, skip_bad_rows = false, help = false;
   int threads = 0;
+  UsageModel usage_model = UsageModel::kNone;
 };
 
 // Returns an exit code on error.
@@ -82,8 +87,9 @@ std::optional<int> ParseFlags(int argc, char** argv, Flags& f) {
       (name == "per-node" ? f.per_node : f.skip_bad_rows) = true;
       continue;
     }
-    static const std::vector<std::string> kWithValue = {
-        "cluster", "workload", "policy", "out", "seed", "arrival-scale", "progress", "threads"};
+    static const std::vector<std::string> kWithValue = {"cluster",  "workload", "policy",
+                                                        "out",      "seed",     "arrival-scale",
+                                                        "progress", "threads",  "usage-model"};
     if (std::find(kWithValue.begin(), kWithValue.end(), name) == kWithValue.end()) {
       return UsageError("unknown flag --" + name);
     }
@@ -119,6 +125,10 @@ std::optional<int> ParseFlags(int argc, char** argv, Flags& f) {
         return UsageError("flag --threads needs a positive integer (got \"" + v + "\")");
       }
       f.threads = n;
+    } else if (name == "usage-model") {
+      auto model = ParseUsageModel(v);
+      if (!model.ok()) return UsageError(std::string(model.status().message()));
+      f.usage_model = *model;
     } else if (name == "arrival-scale") {
       double x = 0;
       auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
@@ -259,6 +269,13 @@ int RunSimulate(int argc, char** argv) {
     } else {
       sequences.push_back(InOrderSequence(*workload));
     }
+    auto with_usage = ApplyUsageModel(std::move(sequences.back()), flags.usage_model, seed);
+    if (!with_usage.ok()) {
+      std::cerr << "nbsched simulate: " << flags.workload << ": " << with_usage.status().message()
+                << "\n";
+      return 1;
+    }
+    sequences.back() = std::move(*with_usage);
   }
   if (!flags.arrival_scale) {
     for (const SimPod& p : workload->pods) churn |= p.duration >= 0;

@@ -182,7 +182,9 @@ TEST_CASE("simulate writes the contract's columns in order", "[simulate]") {
       {"steps.csv",
        "policy,seed,step,pod,node,placed,cpu_milli,memory_mib,gpu_milli,arrived_gpu_pct,"
        "alloc_gpu_pct"},
-      {"nodes.csv", "policy,seed,step,node,cpu_frac,memory_frac,gpu_frac"},  // 40 nodes ≤ 50
+      {"nodes.csv",
+       "policy,seed,step,node,cpu_frac,memory_frac,gpu_frac,cpu_used_frac,memory_used_frac,"
+       "cpu_limit_frac,memory_limit_frac"},
       {"alloc_grid.csv", grid},
       {"summary.csv",
        "policy,seed,pods_arrived,pods_placed,pods_failed,gpu_pods_failed,arrived_gpu_pct,"
