@@ -1,0 +1,394 @@
+#include "scheduler/server/serve.h"
+
+#include <pthread.h>
+
+#include <condition_variable>
+#include <csignal>
+#include <iostream>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "scheduler/codec/extender_codec.h"
+#include "scheduler/config/policy_loader.h"
+#include "scheduler/framework/registry.h"
+#include "scheduler/framework/runner.h"
+#include "scheduler/model/gpu.h"
+#include "scheduler/server/command_line.h"
+#include "scheduler/server/extender_service.h"
+#include "scheduler/server/grpc_service.h"
+#include "scheduler/server/metrics.h"
+#include "scheduler/server/policy_watcher.h"
+#include "scheduler/server/scheduling_core.h"
+#include "scheduler/state/cluster_state.h"
+#include "scheduler/state/live_cluster.h"
+
+namespace nbsched::server {
+namespace {
+
+constexpr std::string_view kServeUsage =
+    R"(usage: nbsched serve --policy FILE (--snapshot FILE | --kubeconfig FILE | --in-cluster)
+                     [--listen HOST:PORT] [--grpc-listen HOST:PORT]
+                     [--tls-cert F --tls-key F [--client-ca F]]
+                     [--threads N] [--max-body-bytes N] [--log-level debug|info|warn|error]
+                     [--scheduler-name NAME] [--max-header-bytes N] [--max-nodes N]
+                     [--max-connections N] [--read-timeout D] [--idle-timeout D]
+
+  --policy FILE          policy.yaml (predicates, weighted priorities)
+  --snapshot FILE        cluster state: a 'kubectl get nodes,pods,services,rc,rs,statefulsets
+                         -A -o json' List
+  --kubeconfig FILE      follow a live cluster (list + watch) through this kubeconfig
+  --in-cluster           follow the cluster nbsched runs in (service-account token and CA)
+  --listen HOST:PORT     HTTP address (default 0.0.0.0:8888)
+  --grpc-listen HOST:PORT
+                         also serve the gRPC API (nbsched.v1.Scheduler, health, reflection)
+  --tls-cert FILE        serve HTTPS (and TLS gRPC) with this PEM certificate chain; the
+                         files are re-read when they change (checked every 10 s at most)
+  --tls-key FILE         the certificate's PEM private key (with --tls-cert)
+  --client-ca FILE       require client certificates signed by this PEM CA (mutual TLS)
+  --threads N            worker threads (default: number of cores)
+  --max-body-bytes N     largest request body accepted (default 268435456); larger gets 413
+  --max-header-bytes N   largest request header accepted (default 65536); larger gets 431
+  --max-nodes N          most nodes one request may name (NodeNames, Nodes, preemption
+                         victims; default 10000); more gets 400
+  --max-connections N    open connections at most (default 4096); more get 503 and close
+  --read-timeout D       time to receive one whole request (default 10s); slower clients are
+                         closed. D: N (seconds), Nms, Ns or Nm
+  --idle-timeout D       keep-alive connections idle this long are closed (default 60s)
+  --log-level LEVEL      debug, info (default), warn or error
+  --scheduler-name NAME  judge only pods with this spec.schedulerName; others pass through
+  --assume-ttl SECONDS   forget pods bound through /bind after this long unless the cluster
+                         state confirms them (default 600; 0 = never)
+)";
+
+// The flags of `nbsched serve`; checks and conversions are in ParseServeOptions.
+FlagSet ServeFlags() {
+  FlagSet flags;
+  for (const char* name :
+       {"policy", "snapshot", "kubeconfig", "listen", "grpc-listen", "tls-cert", "tls-key",
+        "client-ca", "threads", "max-body-bytes", "log-level", "scheduler-name", "assume-ttl",
+        "max-header-bytes", "max-nodes", "max-connections", "read-timeout", "idle-timeout"}) {
+    flags.Value(name);
+  }
+  flags.Boolean("in-cluster");
+  return flags;
+}
+
+// Assigns a checked flag value or returns its error from the enclosing function.
+#define NBSCHED_ASSIGN_OR_RETURN(lhs, expr)       \
+  do {                                            \
+    auto value_or = (expr);                       \
+    if (!value_or.ok()) return value_or.status(); \
+    lhs = std::move(*value_or);                   \
+  } while (false)
+
+}  // namespace
+
+std::string_view ServeUsage() { return kServeUsage; }
+
+absl::StatusOr<ServeOptions> ParseServeOptions(int argc, const char* const* argv) {
+  auto parsed_or = ServeFlags().Parse(argc, argv, 2);
+  if (!parsed_or.ok()) return parsed_or.status();
+  const FlagSet::Parsed& flags = *parsed_or;
+  ServeOptions out;
+  if (flags.help) {
+    out.help = true;
+    return out;
+  }
+  if (!flags.positional.empty()) {
+    return absl::InvalidArgumentError("unexpected argument \"" + flags.positional[0] + "\"");
+  }
+  if (auto level = flags.Get("log-level")) {
+    LogLevel parsed;
+    if (!ParseLogLevel(*level, parsed)) {
+      return absl::InvalidArgumentError(
+          "flag --log-level must be debug, info, warn or error (got \"" + *level + "\")");
+    }
+    out.log_level = parsed;
+  }
+  if (!flags.Has("policy")) return absl::InvalidArgumentError("serve needs --policy FILE");
+  out.policy_path = *flags.Get("policy");
+  const int sources = flags.Has("snapshot") + flags.Has("kubeconfig") + flags.Has("in-cluster");
+  if (sources != 1) {
+    return absl::InvalidArgumentError(
+        "serve needs exactly one of --snapshot, --kubeconfig, --in-cluster");
+  }
+  out.snapshot_path = flags.Get("snapshot").value_or("");
+  out.kubeconfig_path = flags.Get("kubeconfig").value_or("");
+  out.in_cluster = flags.Has("in-cluster");
+  if (flags.Has("tls-cert") != flags.Has("tls-key")) {
+    return absl::InvalidArgumentError("flags --tls-cert and --tls-key go together");
+  }
+  if (flags.Has("client-ca") && !flags.Has("tls-cert")) {
+    return absl::InvalidArgumentError("flag --client-ca needs --tls-cert and --tls-key");
+  }
+
+  ServerOptions& http = out.http;
+  if (auto listen = flags.Get("listen")) {
+    HostPort address;
+    NBSCHED_ASSIGN_OR_RETURN(address, FlagHostPort("listen", *listen));
+    http.host = address.host;
+    http.port = address.port;
+  }
+  if (auto v = flags.Get("threads")) {
+    int64_t n = 0;
+    NBSCHED_ASSIGN_OR_RETURN(n, FlagPositive("threads", *v));
+    http.threads = static_cast<int>(n);
+  }
+  for (const auto& [flag, field] : {std::pair<const char*, size_t ServerOptions::*>{
+                                        "max-body-bytes", &ServerOptions::max_body_bytes},
+                                    {"max-header-bytes", &ServerOptions::max_header_bytes},
+                                    {"max-connections", &ServerOptions::max_connections}}) {
+    if (auto v = flags.Get(flag)) {
+      int64_t n = 0;
+      NBSCHED_ASSIGN_OR_RETURN(n, FlagPositive(flag, *v));
+      http.*field = static_cast<size_t>(n);
+    }
+  }
+  if (auto v = flags.Get("read-timeout")) {
+    NBSCHED_ASSIGN_OR_RETURN(http.read_timeout, FlagDuration("read-timeout", *v));
+  }
+  if (auto v = flags.Get("idle-timeout")) {
+    NBSCHED_ASSIGN_OR_RETURN(http.idle_timeout, FlagDuration("idle-timeout", *v));
+  }
+  if (auto v = flags.Get("max-nodes")) {
+    int64_t n = 0;
+    NBSCHED_ASSIGN_OR_RETURN(n, FlagPositive("max-nodes", *v));
+    out.max_nodes = static_cast<size_t>(n);
+  }
+  if (flags.Has("tls-cert")) {
+    http.tls = TlsOptions{.cert_file = *flags.Get("tls-cert"),
+                          .key_file = *flags.Get("tls-key"),
+                          .client_ca_file = flags.Get("client-ca").value_or("")};
+  }
+  if (auto v = flags.Get("grpc-listen")) {
+    HostPort address;
+    NBSCHED_ASSIGN_OR_RETURN(address, FlagHostPort("grpc-listen", *v));
+    out.grpc_listen = *v;
+    out.grpc_host = address.host;
+    out.grpc_port = address.port;
+  }
+  out.scheduler_name = flags.Get("scheduler-name").value_or("");
+  if (auto v = flags.Get("assume-ttl"); v && *v != "0") {
+    int64_t n = 0;
+    NBSCHED_ASSIGN_OR_RETURN(n, FlagPositive("assume-ttl", *v));
+    out.assume_ttl = std::chrono::seconds(n);
+  } else if (v) {
+    out.assume_ttl = std::chrono::seconds(0);
+  }
+  return out;
+}
+
+int Serve(const ServeOptions& opts) {
+  ConfigureAllocatorForServing();
+  if (opts.log_level) SetLogLevel(*opts.log_level);
+  if (opts.max_nodes) codec::SetMaxNodesPerRequest(*opts.max_nodes);
+  ServerOptions options = opts.http;
+
+  auto policy = config::LoadPolicyFile(opts.policy_path, framework::Registry::Default(), 1);
+  if (!policy.ok()) {
+    Log(LogLevel::kError, "invalid policy", {{"error", std::string(policy.status().message())}});
+    return 1;
+  }
+  // Cluster state: a snapshot file, or list + watch from the API server.
+  std::shared_ptr<const Snapshot> initial = SnapshotBuilder().Build();
+  std::optional<state::KubeConfig> kube_config;
+  if (!opts.snapshot_path.empty()) {
+    auto snapshot = state::LoadSnapshotFile(opts.snapshot_path);
+    if (!snapshot.ok()) {
+      Log(LogLevel::kError, "invalid snapshot",
+          {{"error", std::string(snapshot.status().message())}});
+      return 1;
+    }
+    initial = *snapshot;
+    Log(LogLevel::kInfo, "cluster snapshot loaded",
+        {{"nodes", static_cast<int64_t>(initial->nodes().size())},
+         {"pods", static_cast<int64_t>(initial->pod_count())}});
+  } else {
+    auto config = opts.in_cluster ? state::LoadInClusterConfig()
+                                  : state::LoadKubeconfig(opts.kubeconfig_path);
+    if (!config.ok()) {
+      Log(LogLevel::kError, "invalid cluster configuration",
+          {{"error", std::string(config.status().message())}});
+      return 1;
+    }
+    kube_config = std::move(*config);
+  }
+
+  Published<framework::Policy> policies(*policy);
+  state::ClusterState cluster(initial, opts.assume_ttl);
+  // The GPUs a bound pod gets: the policy's choice (e.g. the FGD score's GPU), as the simulator.
+  cluster.SetGpuChooser(
+      [&policies](const Snapshot& snapshot, const Pod& pod, const NodeInfo& node) {
+        return framework::ChooseGpus(*policies.Current(), snapshot, pod, node);
+      });
+  ExtenderOptions extender_options;
+  FilterMemo filter_memo;
+  extender_options.filter_memo = &filter_memo;
+  extender_options.scheduler_name = opts.scheduler_name;
+  // Metrics (interfaces.md §7): request counts and latency from the HTTP server, plugin timings
+  // and nodes evaluated from the runner, policy generation from the watcher.
+  Metrics metrics;
+  metrics.SetPolicyGeneration((*policy)->generation);
+  const auto publish_cache_sizes = [&metrics, &cluster] {
+    const auto current = cluster.Current();
+    metrics.SetCacheSizes(static_cast<int64_t>(current->nodes().size()),
+                          static_cast<int64_t>(current->pod_count()));
+  };
+  publish_cache_sizes();
+  const framework::PluginTimer plugin_timer = [&metrics](std::string_view plugin,
+                                                         std::chrono::nanoseconds took) {
+    metrics.ObservePlugin(plugin, took);
+  };
+  extender_options.plugin_timer = &plugin_timer;
+  filter_memo.SetObserver([&metrics](bool hit) { metrics.CountFilterMemo(hit); });
+  extender_options.on_nodes_evaluated = [&metrics](int64_t n) { metrics.AddNodesEvaluated(n); };
+  options.observer = [&metrics](std::string_view path, int status, std::chrono::nanoseconds took) {
+    metrics.ObserveRequest(path, status, took);
+  };
+  std::unique_ptr<state::LiveCluster> live;
+  if (kube_config) {
+    state::LiveOptions live_options;
+    live_options.config = *kube_config;
+    for (const auto& scorer : (*policy)->scorers) {
+      live_options.watch_workloads |= scorer.plugin->Name() == "SelectorSpreadPriority";
+    }
+    live_options.on_watch_restart = [&metrics] { metrics.IncWatchRestarts(); };
+    live_options.on_cache_sizes = [&metrics](int64_t nodes, int64_t pods) {
+      metrics.SetCacheSizes(nodes, pods);
+    };
+    live_options.log = [](std::string_view level, std::string_view message) {
+      LogLevel parsed = LogLevel::kInfo;
+      ParseLogLevel(level, parsed);
+      Log(parsed, message);
+    };
+    auto started = state::StartLiveCluster(std::move(live_options), cluster);
+    if (!started.ok()) {
+      Log(LogLevel::kError, "cannot reach the API server",
+          {{"error", std::string(started.status().message())}});
+      return 1;
+    }
+    live = std::move(*started);
+    extender_options.not_ready_reason = [&live] { return live->NotReadyReason(); };
+    extender_options.binder = [&live](const Pod& pod, const std::string& node) {
+      Labels annotations;
+      if (auto it = pod.annotations.find(kGpuIndexAnnotation); it != pod.annotations.end()) {
+        annotations.emplace(it->first, it->second);
+      }
+      return live->Bind(pod, node, annotations);
+    };
+  }
+
+  // Extension point: pollers and other services that feed the cluster state or the metrics
+  // (issue 19's usage poller) start here, with `cluster`, `metrics`, `kube_config` and
+  // `extender_options` at hand, and stop in the shutdown sequence below.
+
+  ExtenderService service(cluster, policies, extender_options);
+
+  // The policy file is watched (ConfigMap ..data swaps included) and reloaded on SIGHUP; a bad
+  // version is logged and counted, the last good one stays.
+  PolicyWatcher watcher({.path = opts.policy_path}, policies, framework::Registry::Default(),
+                        [&metrics](bool ok, int64_t generation, const std::string&) {
+                          if (ok) {
+                            metrics.SetPolicyGeneration(generation);
+                          } else {
+                            metrics.IncPolicyReloadErrors();
+                          }
+                        });
+
+  // Block the stop and reload signals before any thread starts, then wait for them here.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  watcher.Start();
+
+  HttpServer http(options);
+  service.Register(http);
+  http.Route("GET", "/metrics", [&metrics](const HttpRequest&) {
+    HttpResponse r;
+    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    r.body = metrics.Render();
+    return r;
+  });
+  auto port = http.Start();
+  if (!port.ok()) {
+    Log(LogLevel::kError, "cannot listen", {{"error", std::string(port.status().message())}});
+    watcher.Stop();
+    if (live) live->Stop();
+    return 1;
+  }
+  const std::string shown_host = options.host == "0.0.0.0" ? "127.0.0.1" : options.host;
+  Log(LogLevel::kInfo, "serving", {{"listen", options.host + ":" + std::to_string(*port)}});
+  std::cout << "nbsched ready on " << (options.tls ? "https" : "http") << "://" << shown_host << ":"
+            << *port << std::endl;
+
+  // gRPC beside HTTP: same cluster state, policy and options, so the same answers.
+  std::unique_ptr<GrpcService> grpc_service;
+  std::unique_ptr<GrpcServer> grpc_server;
+  if (opts.grpc_listen) {
+    grpc_service = std::make_unique<GrpcService>(cluster, policies, extender_options);
+    grpc_server = std::make_unique<GrpcServer>(
+        *grpc_service,
+        GrpcServerOptions{.address = *opts.grpc_listen,
+                          .tls = options.tls ? std::optional<GrpcTlsFiles>(GrpcTlsFiles{
+                                                   .cert_file = options.tls->cert_file,
+                                                   .key_file = options.tls->key_file,
+                                                   .client_ca_file = options.tls->client_ca_file})
+                                             : std::nullopt});
+    auto bound = grpc_server->Start();
+    if (!bound.ok()) {
+      Log(LogLevel::kError, "cannot listen", {{"error", std::string(bound.status().message())}});
+      http.Stop(std::chrono::seconds(0));
+      watcher.Stop();
+      if (live) live->Stop();
+      return 1;
+    }
+    const std::string grpc_shown = opts.grpc_host == "0.0.0.0" ? "127.0.0.1" : opts.grpc_host;
+    Log(LogLevel::kInfo, "serving gRPC",
+        {{"listen", opts.grpc_host + ":" + std::to_string(*bound)}});
+    std::cout << "nbsched gRPC ready on " << grpc_shown << ":" << *bound << std::endl;
+  }
+
+  // Assumed pods that nothing confirmed expire (snapshot mode has no watch to confirm them).
+  std::mutex janitor_mu;
+  std::condition_variable janitor_cv;
+  bool stopping = false;
+  std::thread janitor([&] {
+    std::unique_lock<std::mutex> lock(janitor_mu);
+    while (!janitor_cv.wait_for(lock, std::chrono::seconds(1), [&] { return stopping; })) {
+      if (const size_t n = cluster.ExpireAssumed(); n > 0) {
+        Log(LogLevel::kInfo, "assumed pods expired", {{"count", static_cast<int64_t>(n)}});
+      }
+      if (!live) publish_cache_sizes();
+    }
+  });
+
+  int received = 0;
+  for (;;) {
+    sigwait(&signals, &received);
+    if (received != SIGHUP) break;
+    if (const absl::Status reloaded = watcher.ReloadNow(); !reloaded.ok()) {
+      Log(LogLevel::kWarn, "SIGHUP: policy not reloaded",
+          {{"error", std::string(reloaded.message())}});
+    }
+  }
+  watcher.Stop();
+  {
+    std::lock_guard<std::mutex> lock(janitor_mu);
+    stopping = true;
+  }
+  janitor_cv.notify_all();
+  janitor.join();
+  Log(LogLevel::kInfo, "shutting down", {{"signal", static_cast<int64_t>(received)}});
+  if (grpc_server) grpc_server->Stop(std::chrono::seconds(10));
+  http.Stop(std::chrono::seconds(10));
+  if (live) live->Stop();
+  return 0;
+}
+
+}  // namespace nbsched::server
