@@ -172,6 +172,33 @@ TEST_CASE("nbsched serve follows the metrics API's usage", "[e2e][usage]") {
   CHECK_THAT(log, Catch::Contains("usage source back"));
 }
 
+TEST_CASE("nbsched serve polls Prometheus and shows it in the gauges", "[e2e][usage]") {
+  testing::FakePrometheus prometheus;
+  REQUIRE(prometheus.ok());
+  // Custom node queries keyed by `instance` (node-exporter relabelled to the node name).
+  REQUIRE(prometheus.SetSeries("cpu_q", {{R"({"instance":"worker-1:9100"})", "1.5"},
+                                         {R"({"instance":"worker-2:9100"})", "0.5"}}));
+  REQUIRE(prometheus.SetSeries("mem_q", {{R"({"instance":"worker-1:9100"})", "1073741824"},
+                                         {R"({"instance":"worker-2:9100"})", "1073741824", 600}}));
+  Subprocess server(testing::ServeArgs(
+      NBSCHED_BINARY,
+      {"--metrics-source", "prometheus=" + prometheus.url() + "/", "--metrics-interval", "100ms",
+       "--prometheus-node-cpu-query", "cpu_q", "--prometheus-node-memory-query", "mem_q"}));
+  HttpClient client(testing::ReadyPort(server));
+  // examples/cluster.json has 4 nodes; worker-1 has a fresh sample, worker-2 a stale one.
+  CHECK(Eventually([&] { return Gauge(client, "nbsched_usage_nodes_without_sample") == "3"; }));
+  CHECK_THAT(prometheus.Queries(), Catch::Contains("cpu_q"));
+  REQUIRE(prometheus.SetMode("503"));
+  const size_t queries_before = json::parse(prometheus.Queries()).size();
+  REQUIRE(
+      Eventually([&] { return json::parse(prometheus.Queries()).size() >= queries_before + 2; }));
+  CHECK(client.Get("/healthz").status == 200);
+  CHECK(Gauge(client, "nbsched_usage_nodes_without_sample") == "3");  // kept, still fresh
+  CHECK(server.Terminate() == 0);
+  CHECK_THAT(server.ReadAllStderr(milliseconds(2000)),
+             Catch::Contains("prometheus node cpu query: HTTP 503"));
+}
+
 TEST_CASE("nbsched serve with a usage priority and no source warns", "[e2e][usage]") {
   const Files files("http://127.0.0.1:1");
   Subprocess server({NBSCHED_BINARY, "serve", "--listen", "127.0.0.1:0", "--snapshot",
