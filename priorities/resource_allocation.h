@@ -12,10 +12,7 @@ namespace nbsched::priorities {
 
 /// The two resources the cpu/memory priorities read: cpu in millicores, memory in bytes. Copying
 /// a whole `Resources` would copy its scalar map (an allocation per node), so scores use this.
-struct CpuMemory {
-  int64_t milli_cpu = 0;
-  int64_t memory = 0;
-};
+using CpuMemory = nbsched::CpuMemory;
 
 inline CpuMemory CpuMemoryOf(const Resources& r) { return {r.milli_cpu, r.memory}; }
 /// node aggregate + pod request, saturating.

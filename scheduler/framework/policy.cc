@@ -55,4 +55,11 @@ uint64_t TieBreakRank(uint64_t seed, std::string_view node_name) {
   return z ^ (z >> 31);
 }
 
+bool PolicyUsesUsage(const Policy& policy) {
+  for (const WeightedScorer& s : policy.scorers) {
+    if (s.plugin != nullptr && s.plugin->UsesUsage()) return true;
+  }
+  return false;
+}
+
 }  // namespace nbsched::framework

@@ -36,6 +36,11 @@ struct Policy {
   std::string ToYaml() const;
 };
 
+/// The policy lists a priority that scores from measured usage (ScorePlugin::UsesUsage, e.g.
+/// UsageBalancedPriority): without a usage source (--metrics-source none) it scores every node
+/// from its pods' requests (interfaces.md §11), which check-policy and serve warn about.
+bool PolicyUsesUsage(const Policy& policy);
+
 /// Rank of a node in the seeded random permutation of node names used to break ties among
 /// equal S: a keyed 64-bit hash (SplitMix64 over seed and FNV-1a of the name); a lower rank
 /// wins, equal hashes fall back to the name. Stable for a node whatever the other nodes are.

@@ -21,8 +21,10 @@
 #include "priorities/least_requested_priority.h"
 #include "priorities/most_requested_priority.h"
 #include "priorities/node_affinity_priority.h"
+#include "priorities/overcommit_risk_priority.h"
 #include "priorities/selector_spread_priority.h"
 #include "priorities/taint_toleration_priority.h"
+#include "priorities/usage_balanced_priority.h"
 
 namespace nbsched::framework {
 namespace {
@@ -88,6 +90,8 @@ Registry MakeDefault() {
   AddScore<TaintTolerationPriority>(r);
   AddScoreWithArgs<GPUAwarePriority>(r);
   AddScoreWithArgs<GPUFragmentationPriority>(r);
+  AddScoreWithArgs<UsageBalancedPriority>(r);
+  AddScoreWithArgs<OvercommitRiskPriority>(r);
   return r;
 }
 

@@ -4,6 +4,7 @@
 #include <unordered_set>
 
 #include "scheduler/model/gpu.h"
+#include "scheduler/model/node_usage.h"
 #include "scheduler/model/text.h"
 
 namespace nbsched::framework {
@@ -200,6 +201,17 @@ Decision Schedule(const Policy& policy, const Snapshot& snapshot, const Pod& pod
     decision.nodes[feasible_index[j]].scores = {table + j * num_scorers, num_scorers};
   }
   std::vector<NodeScore> scores(feasible.size());
+  if (PolicyUsesUsage(policy)) {
+    const UsageContext usage{options.usage, options.now_unix_ms};
+    state.Write(kUsageStateKey, usage);
+    if (options.details) {  // interfaces.md §11: /explain says which nodes had no fresh sample
+      decision.details.resize(decision.nodes.size());
+      for (size_t j = 0; j < feasible.size(); ++j) {
+        decision.details[feasible_index[j]].emplace_back(
+            "usageFromRequests", UsageOf(&usage, *feasible[j]).from_requests ? 1 : 0);
+      }
+    }
+  }
   for (size_t p = 0; p < num_scorers; ++p) {
     const ScorePlugin& plugin = *policy.scorers[p].plugin;
     const auto start = Clock::now();

@@ -16,6 +16,7 @@
 #include "scheduler/framework/decision.h"
 #include "scheduler/framework/policy.h"
 #include "scheduler/model/snapshot.h"
+#include "scheduler/model/usage.h"
 
 namespace nbsched::framework {
 
@@ -66,6 +67,11 @@ struct ScheduleOptions {
   /// scheduling cycle judged the same pod against the same policy and snapshot). Empty: run
   /// PreFilter and the filters (also when the size is not one Status per candidate).
   std::span<const Status> verdicts;
+  /// Measured usage for the usage-aware priorities (interfaces.md §11), read once per request;
+  /// null: no source, those priorities score every node from its pods' expected usage.
+  std::shared_ptr<const UsageTable> usage;
+  /// The time samples' freshness is judged at (Unix milliseconds).
+  int64_t now_unix_ms = 0;
 };
 
 Decision Schedule(const Policy& policy, const Snapshot& snapshot, const Pod& pod,

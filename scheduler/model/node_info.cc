@@ -133,6 +133,8 @@ NodeInfo::NodeInfo(std::shared_ptr<const Node> node, std::vector<std::shared_ptr
     requested_.Add(pod->request);
     non_zero_requested_.Add(pod->non_zero_request);
     legacy_non_zero_requested_.Add(pod->legacy_non_zero_request);
+    expected_usage_.Add(pod->expected_usage);
+    limits_.Add(pod->limits);
     for (HostPort& p : PodHostPorts(*pod)) used_ports_.push_back(std::move(p));
   }
 }

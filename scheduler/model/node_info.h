@@ -78,6 +78,12 @@ class NodeInfo {
   const Resources& non_zero_requested() const { return non_zero_requested_; }
   /// Σ 1.13-style requests (regular containers, each rounded, defaults) for legacy forms.
   const Resources& legacy_non_zero_requested() const { return legacy_non_zero_requested_; }
+  /// Σ the pods' expected usage (Pod::expected_usage: annotations, else requests): a node's
+  /// usage where no fresh sample is known (interfaces.md §11).
+  const CpuMemory& expected_usage() const { return expected_usage_; }
+  /// Σ the pods' cpu and memory limits (Pod::limits: a container without a limit counts its
+  /// request), for OvercommitRiskPriority.
+  const CpuMemory& limits() const { return limits_; }
   /// Host ports used by the regular containers of the pods.
   const std::vector<HostPort>& used_ports() const { return used_ports_; }
   /// Per-GPU free shares after the pods' GPUs (interfaces.md §9).
@@ -103,6 +109,9 @@ class NodeInfo {
   GpuSlots gpus_;
   std::shared_ptr<const TaintSet> taints_;  // null when the node has no taint
   std::shared_ptr<const Node> node_;
+  // Read only by the usage- and limits-aware priorities: after what every request reads.
+  CpuMemory expected_usage_;
+  CpuMemory limits_;
 };
 
 /// Host ports a pod asks for (regular containers, hostPort > 0), normalised.

@@ -89,6 +89,10 @@ class ScorePlugin : public Plugin {
   /// Maps the raw scores of all feasible nodes to 0..100 in place. Default: as is.
   virtual void NormalizeScore(const CycleState& /*state*/, const Pod& /*pod*/,
                               std::span<NodeScore> /*scores*/) const {}
+  /// Optional: true when the score reads measured usage (the request's UsageContext, under
+  /// kUsageStateKey in model/node_usage.h): the runner then provides it and /explain reports
+  /// which nodes had no fresh sample (interfaces.md §11).
+  virtual bool UsesUsage() const { return false; }
   /// Optional, for /explain only: extra integers describing how this plugin saw the node (e.g.
   /// GPUFragmentationPriority's fragmentation before/after). Called after PreScore.
   virtual void Explain(const CycleState& /*state*/, const Pod& /*pod*/, const NodeInfo& /*node*/,

@@ -34,15 +34,29 @@ void CopyExtendedLimits(Container& c) {
   }
 }
 
-}  // namespace
+// A container's cpu and memory limits, its request where it sets none.
+ResourceList ContainerLimit(const Container& c) {
+  ResourceList lim;
+  for (std::string_view name : {kResourceCpu, kResourceMemory}) {
+    if (auto it = c.limits.find(name); it != c.limits.end()) {
+      lim.emplace(name, it->second);
+    } else if (auto r = c.requests.find(name); r != c.requests.end()) {
+      lim.emplace(name, r->second);
+    }
+  }
+  return lim;
+}
 
-ResourceList EffectiveRequestList(const Pod& pod, bool fill_defaults) {
+// kubernetes-semantics.md §2's pod-level rule (regular containers and sidecars summed, the
+// init containers' peak, overhead) over a per-container list.
+template <typename PerContainer>
+ResourceList PodLevelList(const Pod& pod, PerContainer per_container) {
   ResourceList total;
-  for (const Container& c : pod.containers) AddTo(total, ContainerRequest(c, fill_defaults));
+  for (const Container& c : pod.containers) AddTo(total, per_container(c));
   ResourceList sidecars;
   ResourceList init_peak;
   for (const Container& c : pod.init_containers) {
-    ResourceList req = ContainerRequest(c, fill_defaults);
+    ResourceList req = per_container(c);
     if (c.restartable) {
       AddTo(total, req);
       AddTo(sidecars, req);
@@ -57,6 +71,22 @@ ResourceList EffectiveRequestList(const Pod& pod, bool fill_defaults) {
   return total;
 }
 
+}  // namespace
+
+ResourceList EffectiveRequestList(const Pod& pod, bool fill_defaults) {
+  return PodLevelList(pod, [&](const Container& c) { return ContainerRequest(c, fill_defaults); });
+}
+
+std::optional<int64_t> ParseUsageAnnotation(std::string_view text) {
+  if (text.empty() || text.size() > 12) return std::nullopt;
+  int64_t value = 0;
+  for (char ch : text) {
+    if (ch < '0' || ch > '9') return std::nullopt;
+    value = value * 10 + (ch - '0');
+  }
+  return value;
+}
+
 void Pod::Finalize() {
   for (Container& c : containers) CopyExtendedLimits(c);
   for (Container& c : init_containers) CopyExtendedLimits(c);
@@ -65,6 +95,28 @@ void Pod::Finalize() {
   legacy_non_zero_request = Resources();
   for (const Container& c : containers) {
     legacy_non_zero_request.Add(Resources::FromList(ContainerRequest(c, true)));
+  }
+  const Resources limit = Resources::FromList(PodLevelList(*this, ContainerLimit));
+  limits = {limit.milli_cpu, limit.memory};
+  expected_usage = {request.milli_cpu, request.memory};
+  usage_annotated = 0;
+  usage_annotation_invalid = false;
+  constexpr int64_t kMebibyte = 1024 * 1024;
+  if (auto it = annotations.find(kUsageCpuAnnotation); it != annotations.end()) {
+    if (auto v = ParseUsageAnnotation(it->second)) {
+      expected_usage.milli_cpu = *v;
+      usage_annotated |= 1;
+    } else {
+      usage_annotation_invalid = true;
+    }
+  }
+  if (auto it = annotations.find(kUsageMemoryAnnotation); it != annotations.end()) {
+    if (auto v = ParseUsageAnnotation(it->second)) {
+      expected_usage.memory = *v * kMebibyte;  // < 10^12 MiB · 2^20 < 2^63
+      usage_annotated |= 2;
+    } else {
+      usage_annotation_invalid = true;
+    }
   }
 }
 

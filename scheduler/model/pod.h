@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "scheduler/model/resources.h"
@@ -100,6 +101,19 @@ struct Pod {
   /// 1.13's request for legacy scoring: regular containers only, each rounded, defaults filled.
   Resources legacy_non_zero_request;
 
+  /// Expected steady usage (interfaces.md §11): the annotations kUsageCpuAnnotation /
+  /// kUsageMemoryAnnotation where present and valid, else `request`'s cpu / memory (each
+  /// resource on its own). What a node without a fresh usage sample counts for the pod.
+  CpuMemory expected_usage;
+  /// Which of expected_usage's two values came from an annotation (bit 0 cpu, bit 1 memory).
+  uint8_t usage_annotated = 0;
+  /// An annotation was present but not a non-negative integer (ignored: the request counts).
+  bool usage_annotation_invalid = false;
+  /// Effective limits, cpu and memory, computed like `request` (kubernetes-semantics.md §2) with
+  /// each container's limit, or its request where it sets no limit (Trimaran's rule: a limit
+  /// is never below the request; see README "Usage- and limits-aware priorities").
+  CpuMemory limits;
+
   /// "namespace/name".
   std::string Key() const { return namespace_ + "/" + name; }
   /// Phase is neither Succeeded nor Failed.
@@ -109,6 +123,14 @@ struct Pod {
   /// (device plugins' rule; the API server does that for native resources already).
   void Finalize();
 };
+
+/// interfaces.md §11: a pod's expected usage, whole millicores / mebibytes (decimal digits).
+inline constexpr std::string_view kUsageCpuAnnotation = "nbsched.io/usage-cpu-milli";
+inline constexpr std::string_view kUsageMemoryAnnotation = "nbsched.io/usage-memory-mib";
+
+/// Parses an expected-usage annotation value: decimal digits only, at most 12 of them (10^12 MiB
+/// is far beyond any node and still fits int64 in bytes); nullopt otherwise.
+std::optional<int64_t> ParseUsageAnnotation(std::string_view text);
 
 /// Effective request of the pod as exact quantities (before rounding), with optional defaults
 /// for absent cpu/memory keys of each container.

@@ -79,4 +79,9 @@ void Resources::Add(const Resources& other) {
   for (const auto& [name, value] : other.scalars) scalars.Add(name, value);
 }
 
+void CpuMemory::Add(const CpuMemory& other) {
+  milli_cpu = SaturatingAdd(milli_cpu, other.milli_cpu);
+  memory = SaturatingAdd(memory, other.memory);
+}
+
 }  // namespace nbsched

@@ -71,6 +71,15 @@ struct Resources {
   friend bool operator==(const Resources&, const Resources&) = default;
 };
 
+/// CPU (millicores) and memory (bytes) only: what usage samples, expected usage and limit sums
+/// count (interfaces.md §11).
+struct CpuMemory {
+  int64_t milli_cpu = 0;
+  int64_t memory = 0;
+  void Add(const CpuMemory& other);  // saturating
+  friend bool operator==(const CpuMemory&, const CpuMemory&) = default;
+};
+
 /// Saturating int64 addition: node sums never wrap, whatever the input.
 int64_t SaturatingAdd(int64_t a, int64_t b);
 

@@ -3,6 +3,7 @@
 #include <malloc.h>
 
 #include <algorithm>
+#include <chrono>
 
 #include "scheduler/codec/extender_codec.h"
 
@@ -35,6 +36,12 @@ CoreResult Run(Verb verb, Inputs inputs, std::shared_ptr<const Pod> pod,
   run.score = NeedsScores(verb, *r.inputs.policy);
   run.timer = options.plugin_timer;
   run.details = verb == Verb::kExplain;
+  if (options.usage != nullptr && run.score && framework::PolicyUsesUsage(*r.inputs.policy)) {
+    run.usage = options.usage->Current();
+    run.now_unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  }
   std::optional<std::vector<Status>> verdicts;
   // Only requests the memo can serve count as hits or misses: name-resolved candidates (not a
   // non-cache request's Node objects) of a pod with a uid and a resourceVersion.

@@ -24,7 +24,9 @@
 #include "scheduler/framework/runner.h"
 #include "scheduler/model/node.h"
 #include "scheduler/model/pod.h"
+#include "scheduler/model/published.h"
 #include "scheduler/model/snapshot.h"
+#include "scheduler/model/usage.h"
 
 namespace nbsched::server {
 
@@ -47,6 +49,10 @@ struct ExtenderOptions {
   /// Remembers /filter verdicts for the /prioritize and /explain of the same scheduling cycle;
   /// may be null (every request runs the filters). Must outlive the service.
   FilterMemo* filter_memo = nullptr;
+  /// Measured usage (interfaces.md §11), published by the usage poller; read once per request
+  /// whose policy has a usage priority (framework::PolicyUsesUsage). Null: no source, those
+  /// priorities score from requests. Must outlive the service.
+  const Published<UsageTable>* usage = nullptr;
 };
 
 enum class Verb { kFilter, kPrioritize, kExplain };
