@@ -283,15 +283,13 @@ absl::StatusOr<ServeOptions> ParseServeOptions(int argc, const char* const* argv
 
 std::string UsageSourceWarning(const framework::Policy& policy, bool has_usage_source) {
   if (has_usage_source) return "";
+  if (!framework::PolicyUsesUsage(policy)) return "";
   std::string names;
   for (const auto& scorer : policy.scorers) {
-    const std::string_view name = scorer.plugin->Name();
-    // USAGE-HOOK: framework::PolicyUsesUsage (usage branch) once merged.
-    if (name == "UsageBalancedPriority" || name == "OvercommitRiskPriority") {
-      names += (names.empty() ? "" : ", ") + std::string(name);
+    if (scorer.plugin != nullptr && scorer.plugin->UsesUsage()) {
+      names += (names.empty() ? "" : ", ") + std::string(scorer.plugin->Name());
     }
   }
-  if (names.empty()) return "";
   return "the policy enables " + names +
          " but --metrics-source is none: it will score from requests";
 }
@@ -451,7 +449,7 @@ int Serve(const ServeOptions& opts) {
       return 1;
     }
     usage_poller = std::move(*made);
-    // USAGE-HOOK: extender_options.usage = &usage;  (the usage branch's ExtenderOptions field)
+    extender_options.usage = &usage;  // HTTP and gRPC read it once per usage-scored request
     usage_poller->Start();
     Log(LogLevel::kInfo, "usage source polled",
         {{"source", opts.metrics_source == ServeOptions::MetricsSource::kMetricsApi
