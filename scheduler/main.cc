@@ -31,10 +31,12 @@ Run 'nbsched <command> --help' for the flags of a command.
 )";
 
 constexpr std::string_view kCheckPolicyUsage =
-    R"(usage: nbsched check-policy FILE
+    R"(usage: nbsched check-policy FILE [--metrics-source none|metrics.k8s.io|prometheus=URL]
 
 Validates a policy file as the server would and prints it normalised. Exit 1 with a message
-naming the line if it is invalid.
+naming the line if it is invalid. A policy that enables a usage-aware priority is valid
+without a usage source, with a warning on stderr (exit 0) that it will score from requests;
+--metrics-source as serve would get it (default none) says whether there is one.
 )";
 
 constexpr std::string_view kVersionUsage =
@@ -55,7 +57,9 @@ server::FlagSet::Parsed ParseOrExit(const server::FlagSet& flags, int argc, char
 }
 
 int CheckPolicy(int argc, char** argv) {
-  const server::FlagSet::Parsed flags = ParseOrExit(server::FlagSet(), argc, argv);
+  server::FlagSet flag_set;
+  flag_set.Value("metrics-source");
+  const server::FlagSet::Parsed flags = ParseOrExit(flag_set, argc, argv);
   if (flags.help) {
     std::cout << kCheckPolicyUsage;
     return 0;
@@ -67,6 +71,11 @@ int CheckPolicy(int argc, char** argv) {
     return 1;
   }
   std::cout << (*policy)->ToYaml();
+  const std::string source = flags.Get("metrics-source").value_or("none");
+  if (const std::string warning = server::UsageSourceWarning(**policy, source != "none");
+      !warning.empty()) {
+    std::cerr << "nbsched: warning: " << warning << "\n";
+  }
   return 0;
 }
 

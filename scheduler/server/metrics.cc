@@ -123,6 +123,19 @@ Metrics::Metrics(const framework::Registry& plugins)
                          .Help("Kubernetes watches restarted (expired, closed or failed).")
                          .Register(*registry_)
                          .Add({});
+  usage_sample_age_ = &prometheus::BuildGauge()
+                           .Name("nbsched_usage_sample_age_seconds")
+                           .Help(
+                               "Age of the oldest fresh usage sample of a cluster node in use "
+                               "by the usage-aware priorities (0: none).")
+                           .Register(*registry_)
+                           .Add({});
+  usage_nodes_without_sample_ =
+      &prometheus::BuildGauge()
+           .Name("nbsched_usage_nodes_without_sample")
+           .Help("Cluster nodes without a fresh usage sample; they score from their requests.")
+           .Register(*registry_)
+           .Add({});
   auto& memo = prometheus::BuildCounter()
                    .Name("nbsched_filter_memo_total")
                    .Help(
@@ -193,6 +206,28 @@ void Metrics::SetCacheSizes(int64_t nodes, int64_t pods) {
 }
 
 void Metrics::IncWatchRestarts() { watch_restarts_->Increment(); }
+
+void Metrics::SetUsageGauges(const UsageGauges& gauges) {
+  usage_sample_age_->Set(gauges.oldest_sample_age_seconds);
+  usage_nodes_without_sample_->Set(static_cast<double>(gauges.nodes_without_sample));
+}
+
+UsageGauges ComputeUsageGauges(const UsageTable* table, const Snapshot& snapshot,
+                               int64_t now_unix_ms) {
+  UsageGauges gauges;
+  int64_t oldest_ms = 0;
+  for (const auto& node : snapshot.nodes()) {
+    const UsageSample* sample =
+        table == nullptr ? nullptr : table->FreshNode(node->name(), now_unix_ms);
+    if (sample == nullptr) {
+      ++gauges.nodes_without_sample;
+      continue;
+    }
+    oldest_ms = std::max(oldest_ms, now_unix_ms - sample->timestamp_unix_ms);
+  }
+  gauges.oldest_sample_age_seconds = static_cast<double>(oldest_ms) / 1000.0;
+  return gauges;
+}
 
 void Metrics::CountFilterMemo(bool hit) {
   (hit ? filter_memo_hits_ : filter_memo_misses_)->Increment();

@@ -28,6 +28,8 @@
 #include <vector>
 
 #include "scheduler/framework/registry.h"
+#include "scheduler/model/snapshot.h"
+#include "scheduler/model/usage.h"
 
 namespace prometheus {
 class Counter;
@@ -39,6 +41,17 @@ class Family;
 }  // namespace prometheus
 
 namespace nbsched::server {
+
+/// The two usage gauges of interfaces.md §11 for one snapshot and usage table at `now_unix_ms`:
+/// the age in seconds of the oldest fresh sample of a snapshot node (0 when none is fresh), and
+/// the snapshot nodes without a fresh sample (all of them when `table` is null), which score
+/// from their requests.
+struct UsageGauges {
+  double oldest_sample_age_seconds = 0;
+  int64_t nodes_without_sample = 0;
+};
+UsageGauges ComputeUsageGauges(const UsageTable* table, const Snapshot& snapshot,
+                               int64_t now_unix_ms);
 
 class Metrics {
  public:
@@ -79,6 +92,10 @@ class Metrics {
   void IncPolicyReloadErrors();                     // nbsched_policy_reload_errors_total
   void SetCacheSizes(int64_t nodes, int64_t pods);  // nbsched_cache_nodes, nbsched_cache_pods
   void IncWatchRestarts();                          // nbsched_watch_restarts_total
+  /// nbsched_usage_sample_age_seconds, nbsched_usage_nodes_without_sample (interfaces.md §11).
+  /// serve sets them after each poll of the usage source and on each scrape of /metrics; they
+  /// stay 0 while --metrics-source is none.
+  void SetUsageGauges(const UsageGauges& gauges);
   /// nbsched_filter_memo_total{result="hit"|"miss"}: /prioritize and /explain requests answered
   /// with (hit) or without (miss) the verdicts of their cycle's /filter (FilterMemo). Not in
   /// interfaces.md §7's list: an addition, for admins to see the memo work.
@@ -116,6 +133,8 @@ class Metrics {
   prometheus::Gauge* cache_nodes_ = nullptr;
   prometheus::Gauge* cache_pods_ = nullptr;
   prometheus::Counter* watch_restarts_ = nullptr;
+  prometheus::Gauge* usage_sample_age_ = nullptr;
+  prometheus::Gauge* usage_nodes_without_sample_ = nullptr;
   prometheus::Counter* filter_memo_hits_ = nullptr;
   prometheus::Counter* filter_memo_misses_ = nullptr;
 };

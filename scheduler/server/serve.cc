@@ -35,6 +35,10 @@ constexpr std::string_view kServeUsage =
                      [--threads N] [--max-body-bytes N] [--log-level debug|info|warn|error]
                      [--scheduler-name NAME] [--max-header-bytes N] [--max-nodes N]
                      [--max-connections N] [--read-timeout D] [--idle-timeout D]
+                     [--metrics-source none|metrics.k8s.io|prometheus=URL]
+                     [--metrics-interval D] [--metrics-max-age D]
+                     [--prometheus-node-cpu-query Q] [--prometheus-node-memory-query Q]
+                     [--prometheus-pod-cpu-query Q] [--prometheus-pod-memory-query Q]
 
   --policy FILE          policy.yaml (predicates, weighted priorities)
   --snapshot FILE        cluster state: a 'kubectl get nodes,pods,services,rc,rs,statefulsets
@@ -61,15 +65,56 @@ constexpr std::string_view kServeUsage =
   --scheduler-name NAME  judge only pods with this spec.schedulerName; others pass through
   --assume-ttl SECONDS   forget pods bound through /bind after this long unless the cluster
                          state confirms them (default 600; 0 = never)
+  --metrics-source SRC   measured usage for UsageBalancedPriority / OvercommitRiskPriority:
+                         none (default: they score from requests), metrics.k8s.io (the
+                         metrics API through the API server; needs --kubeconfig or
+                         --in-cluster) or prometheus=URL (the Prometheus HTTP API at URL)
+  --metrics-interval D   poll the usage source this often (default 30s)
+  --metrics-max-age D    a usage sample older than this is missing: that node scores from
+                         its requests (default 2m)
+  --prometheus-node-cpu-query Q
+                         PromQL for node CPU usage in cores, one series per node named by
+                         its "node" label (else "instance" without its port); default:
+                         sum by (node) (rate(container_cpu_usage_seconds_total{id="/"}[5m]))
+  --prometheus-node-memory-query Q
+                         node memory usage in bytes; default:
+                         sum by (node) (container_memory_working_set_bytes{id="/"})
+  --prometheus-pod-cpu-query Q
+                         pod CPU usage in cores, by "namespace" and "pod"; default: the
+                         containers' rate(container_cpu_usage_seconds_total[5m]) summed
+  --prometheus-pod-memory-query Q
+                         pod memory usage in bytes; default: the containers'
+                         container_memory_working_set_bytes summed
 )";
 
 // The flags of `nbsched serve`; checks and conversions are in ParseServeOptions.
 FlagSet ServeFlags() {
   FlagSet flags;
-  for (const char* name :
-       {"policy", "snapshot", "kubeconfig", "listen", "grpc-listen", "tls-cert", "tls-key",
-        "client-ca", "threads", "max-body-bytes", "log-level", "scheduler-name", "assume-ttl",
-        "max-header-bytes", "max-nodes", "max-connections", "read-timeout", "idle-timeout"}) {
+  for (const char* name : {"policy",
+                           "snapshot",
+                           "kubeconfig",
+                           "listen",
+                           "grpc-listen",
+                           "tls-cert",
+                           "tls-key",
+                           "client-ca",
+                           "threads",
+                           "max-body-bytes",
+                           "log-level",
+                           "scheduler-name",
+                           "assume-ttl",
+                           "max-header-bytes",
+                           "max-nodes",
+                           "max-connections",
+                           "read-timeout",
+                           "idle-timeout",
+                           "metrics-source",
+                           "metrics-interval",
+                           "metrics-max-age",
+                           "prometheus-node-cpu-query",
+                           "prometheus-node-memory-query",
+                           "prometheus-pod-cpu-query",
+                           "prometheus-pod-memory-query"}) {
     flags.Value(name);
   }
   flags.Boolean("in-cluster");
@@ -178,7 +223,75 @@ absl::StatusOr<ServeOptions> ParseServeOptions(int argc, const char* const* argv
   } else if (v) {
     out.assume_ttl = std::chrono::seconds(0);
   }
+
+  // Usage source (interfaces.md §11).
+  using Source = ServeOptions::MetricsSource;
+  if (auto v = flags.Get("metrics-source")) {
+    if (*v == "none") {
+      out.metrics_source = Source::kNone;
+    } else if (*v == "metrics.k8s.io") {
+      if (!out.snapshot_path.empty()) {
+        return absl::InvalidArgumentError(
+            "flag --metrics-source metrics.k8s.io needs --kubeconfig or --in-cluster");
+      }
+      out.metrics_source = Source::kMetricsApi;
+    } else if (v->rfind("prometheus=", 0) == 0) {
+      out.prometheus_url = v->substr(std::string_view("prometheus=").size());
+      const bool http_url = out.prometheus_url.rfind("http://", 0) == 0 ||
+                            out.prometheus_url.rfind("https://", 0) == 0;
+      if (!http_url || out.prometheus_url.find_first_of(" \t\r\n") != std::string::npos ||
+          out.prometheus_url.size() <= std::string_view("https://").size()) {
+        return absl::InvalidArgumentError(
+            "flag --metrics-source prometheus=URL needs an http:// or https:// URL (got \"" + *v +
+            "\")");
+      }
+      while (out.prometheus_url.size() > 8 && out.prometheus_url.back() == '/') {
+        out.prometheus_url.pop_back();
+      }
+      out.metrics_source = Source::kPrometheus;
+    } else {
+      return absl::InvalidArgumentError(
+          "flag --metrics-source must be none, metrics.k8s.io or prometheus=URL (got \"" + *v +
+          "\")");
+    }
+  }
+  if (auto v = flags.Get("metrics-interval")) {
+    NBSCHED_ASSIGN_OR_RETURN(out.metrics_interval, FlagDuration("metrics-interval", *v));
+  }
+  if (auto v = flags.Get("metrics-max-age")) {
+    NBSCHED_ASSIGN_OR_RETURN(out.metrics_max_age, FlagDuration("metrics-max-age", *v));
+  }
+  for (const auto& [flag, field] :
+       {std::pair<const char*, std::string state::PrometheusQueries::*>{
+            "prometheus-node-cpu-query", &state::PrometheusQueries::node_cpu},
+        {"prometheus-node-memory-query", &state::PrometheusQueries::node_memory},
+        {"prometheus-pod-cpu-query", &state::PrometheusQueries::pod_cpu},
+        {"prometheus-pod-memory-query", &state::PrometheusQueries::pod_memory}}) {
+    if (auto v = flags.Get(flag)) {
+      if (out.metrics_source != Source::kPrometheus) {
+        return absl::InvalidArgumentError(std::string("flag --") + flag +
+                                          " needs --metrics-source prometheus=URL");
+      }
+      if (v->empty()) {
+        return absl::InvalidArgumentError(std::string("flag --") + flag + " needs a query");
+      }
+      out.prometheus_queries.*field = *v;
+    }
+  }
   return out;
+}
+
+std::string UsageSourceWarning(const framework::Policy& policy, bool has_usage_source) {
+  if (has_usage_source) return "";
+  if (!framework::PolicyUsesUsage(policy)) return "";
+  std::string names;
+  for (const auto& scorer : policy.scorers) {
+    if (scorer.plugin != nullptr && scorer.plugin->UsesUsage()) {
+      names += (names.empty() ? "" : ", ") + std::string(scorer.plugin->Name());
+    }
+  }
+  return "the policy enables " + names +
+         " but --metrics-source is none: it will score from requests";
 }
 
 int Serve(const ServeOptions& opts) {
@@ -296,6 +409,67 @@ int Serve(const ServeOptions& opts) {
   // (issue 19's usage poller) start here, with `cluster`, `metrics`, `kube_config` and
   // `extender_options` at hand, and stop in the shutdown sequence below.
 
+  // Usage source (interfaces.md §11): polled off the request path, published whole; the gauges
+  // follow each poll and each scrape of /metrics.
+  const bool has_usage_source = opts.metrics_source != ServeOptions::MetricsSource::kNone;
+  if (const std::string warning = UsageSourceWarning(**policy, has_usage_source);
+      !warning.empty()) {
+    Log(LogLevel::kWarn, warning);
+  }
+  Published<UsageTable> usage;
+  std::unique_ptr<state::UsagePoller> usage_poller;
+  const auto publish_usage_gauges = [&metrics, &cluster, &usage] {
+    const auto table = usage.Current();
+    const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+    metrics.SetUsageGauges(ComputeUsageGauges(table.get(), *cluster.Current(), now_ms));
+  };
+  if (has_usage_source) {
+    state::UsagePollerOptions usage_options;
+    state::KubeConfig usage_config;
+    if (opts.metrics_source == ServeOptions::MetricsSource::kMetricsApi) {
+      usage_options.source = state::UsageSourceKind::kMetricsApi;
+      usage_config = *kube_config;  // the parser made sure there is one
+    } else {
+      usage_options.source = state::UsageSourceKind::kPrometheus;
+      usage_options.queries = opts.prometheus_queries;
+      usage_config.server = opts.prometheus_url;
+    }
+    usage_options.interval = opts.metrics_interval;
+    usage_options.max_age = opts.metrics_max_age;
+    // Logs a failure each time, and a recovery once (a source that stays down is still named
+    // at every poll: its samples are ageing out).
+    auto usage_failing = std::make_shared<bool>(false);
+    usage_options.on_poll = [&publish_usage_gauges, usage_failing](const absl::Status& status,
+                                                                   const UsageTable& table) {
+      if (!status.ok()) {
+        Log(LogLevel::kWarn, "usage source failed",
+            {{"source", table.source}, {"error", std::string(status.message())}});
+      } else if (*usage_failing) {
+        Log(LogLevel::kInfo, "usage source back", {{"source", table.source}});
+      }
+      *usage_failing = !status.ok();
+      publish_usage_gauges();
+    };
+    auto made = state::MakeUsagePoller(std::move(usage_config), std::move(usage_options), usage);
+    if (!made.ok()) {
+      Log(LogLevel::kError, "invalid usage source",
+          {{"error", std::string(made.status().message())}});
+      if (live) live->Stop();
+      return 1;
+    }
+    usage_poller = std::move(*made);
+    extender_options.usage = &usage;  // HTTP and gRPC read it once per usage-scored request
+    usage_poller->Start();
+    Log(LogLevel::kInfo, "usage source polled",
+        {{"source", opts.metrics_source == ServeOptions::MetricsSource::kMetricsApi
+                        ? std::string("metrics.k8s.io")
+                        : opts.prometheus_url},
+         {"interval_ms", static_cast<int64_t>(opts.metrics_interval.count())},
+         {"max_age_ms", static_cast<int64_t>(opts.metrics_max_age.count())}});
+  }
+
   ExtenderService service(cluster, policies, extender_options);
 
   // The policy file is watched (ConfigMap ..data swaps included) and reloaded on SIGHUP; a bad
@@ -320,16 +494,19 @@ int Serve(const ServeOptions& opts) {
 
   HttpServer http(options);
   service.Register(http);
-  http.Route("GET", "/metrics", [&metrics](const HttpRequest&) {
-    HttpResponse r;
-    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-    r.body = metrics.Render();
-    return r;
-  });
+  http.Route("GET", "/metrics",
+             [&metrics, &usage_poller, &publish_usage_gauges](const HttpRequest&) {
+               if (usage_poller) publish_usage_gauges();
+               HttpResponse r;
+               r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+               r.body = metrics.Render();
+               return r;
+             });
   auto port = http.Start();
   if (!port.ok()) {
     Log(LogLevel::kError, "cannot listen", {{"error", std::string(port.status().message())}});
     watcher.Stop();
+    if (usage_poller) usage_poller->Stop();
     if (live) live->Stop();
     return 1;
   }
@@ -356,6 +533,7 @@ int Serve(const ServeOptions& opts) {
       Log(LogLevel::kError, "cannot listen", {{"error", std::string(bound.status().message())}});
       http.Stop(std::chrono::seconds(0));
       watcher.Stop();
+      if (usage_poller) usage_poller->Stop();
       if (live) live->Stop();
       return 1;
     }
@@ -398,6 +576,7 @@ int Serve(const ServeOptions& opts) {
   Log(LogLevel::kInfo, "shutting down", {{"signal", static_cast<int64_t>(received)}});
   if (grpc_server) grpc_server->Stop(std::chrono::seconds(10));
   http.Stop(std::chrono::seconds(10));
+  if (usage_poller) usage_poller->Stop();
   if (live) live->Stop();
   return 0;
 }

@@ -21,8 +21,10 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "scheduler/framework/policy.h"
 #include "scheduler/server/http_server.h"
 #include "scheduler/server/log.h"
+#include "scheduler/state/usage_poller.h"
 
 namespace nbsched::server {
 
@@ -47,8 +49,18 @@ struct ServeOptions {
   std::string scheduler_name;            // --scheduler-name; empty: every pod is judged
   std::chrono::seconds assume_ttl{600};  // --assume-ttl; 0 = never expire
 
-  // --- usage metrics (issue 19, interfaces.md §11): fields go here. ---
+  // --- usage metrics (issue 19, interfaces.md §11) ---
+  enum class MetricsSource { kNone, kMetricsApi, kPrometheus };
+  MetricsSource metrics_source = MetricsSource::kNone;  // --metrics-source
+  std::string prometheus_url;                           // of --metrics-source prometheus=URL
+  std::chrono::milliseconds metrics_interval{std::chrono::seconds(30)};  // --metrics-interval
+  std::chrono::milliseconds metrics_max_age{std::chrono::minutes(2)};    // --metrics-max-age
+  state::PrometheusQueries prometheus_queries;  // --prometheus-{node,pod}-{cpu,memory}-query
 };
+
+/// The warning for a policy with a usage-aware priority while no usage source is configured
+/// ("" when there is nothing to say). serve logs it at start; check-policy prints it to stderr.
+std::string UsageSourceWarning(const framework::Policy& policy, bool has_usage_source);
 
 /// The `nbsched serve --help` text.
 std::string_view ServeUsage();

@@ -11,6 +11,8 @@
 #include <thread>
 #include <vector>
 
+#include "tests/testing/builders.h"
+
 namespace nbsched::server {
 namespace {
 
@@ -96,7 +98,8 @@ TEST_CASE("Metrics renders every contract name", "[server][metrics]") {
        {"nbsched_requests_total", "nbsched_request_duration_seconds",
         "nbsched_plugin_duration_seconds", "nbsched_nodes_evaluated_total",
         "nbsched_policy_generation", "nbsched_policy_reload_errors_total", "nbsched_cache_nodes",
-        "nbsched_cache_pods", "nbsched_watch_restarts_total", "nbsched_filter_memo_total"}) {
+        "nbsched_cache_pods", "nbsched_watch_restarts_total", "nbsched_filter_memo_total",
+        "nbsched_usage_sample_age_seconds", "nbsched_usage_nodes_without_sample"}) {
     DYNAMIC_SECTION(name) {
       CHECK(text.find(std::string("# TYPE ") + name + " ") != std::string::npos);
     }
@@ -262,6 +265,42 @@ TEST_CASE("ParseExposition rejects malformed lines", "[server][metrics]") {
   CHECK_FALSE(ParseExposition("# TYPE nbsched_x thing\n", samples, error));
   CHECK(
       ParseExposition("# HELP a b\n# TYPE a counter\na{x=\"1\",y=\"q\\\"\"} 2\n", samples, error));
+}
+
+TEST_CASE("ComputeUsageGauges counts snapshot nodes without a fresh sample", "[server][metrics]") {
+  using nbsched::testing::MakeNode;
+  const auto snapshot = nbsched::testing::MakeSnapshot(
+      {{MakeNode("w1").Obj(), {}}, {MakeNode("w2").Obj(), {}}, {MakeNode("w3").Obj(), {}}});
+  UsageTable table;
+  table.max_age_ms = 120'000;
+  const int64_t now = 1'000'000'000;
+  table.nodes["w1"] = UsageSample{1000, 1 << 30, now - 45'500};     // fresh, 45.5 s old
+  table.nodes["w2"] = UsageSample{1000, 1 << 30, now - 5'000};      // fresh, 5 s old
+  table.nodes["w3"] = UsageSample{1000, 1 << 30, now - 120'001};    // stale: missing
+  table.nodes["gone"] = UsageSample{1000, 1 << 30, now - 200'000};  // not in the snapshot
+  struct Row {
+    std::string name;
+    const UsageTable* table;
+    UsageGauges want;
+  };
+  const std::vector<Row> rows = {
+      {"oldest fresh sample, stale and absent nodes", &table, {45.5, 1}},
+      {"no source: every node falls back", nullptr, {0, 3}},
+  };
+  for (const Row& row : rows) {
+    DYNAMIC_SECTION(row.name) {
+      const UsageGauges got = ComputeUsageGauges(row.table, *snapshot, now);
+      CHECK(got.oldest_sample_age_seconds == row.want.oldest_sample_age_seconds);
+      CHECK(got.nodes_without_sample == row.want.nodes_without_sample);
+      Metrics metrics;
+      metrics.SetUsageGauges(got);
+      const auto samples = Parse(metrics);
+      CHECK(Value(samples, "nbsched_usage_sample_age_seconds") ==
+            row.want.oldest_sample_age_seconds);
+      CHECK(Value(samples, "nbsched_usage_nodes_without_sample") ==
+            static_cast<double>(row.want.nodes_without_sample));
+    }
+  }
 }
 
 }  // namespace

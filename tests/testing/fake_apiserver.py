@@ -18,7 +18,22 @@ A second, plain-HTTP control port (no auth) drives it from the test:
   POST /_fake/token      {"token": "..."}  the token required from now on
   POST /_fake/bind_fail  {"code": 409, "message": "..."} (code 0: bindings succeed again)
   GET  /_fake/bindings   the Binding bodies received, in order
-  GET  /_fake/stats      {"lists": {...}, "watch_versions": {resource: [rv, ...]}}
+  GET  /_fake/stats      {"lists": {...}, "watch_versions": {resource: [rv, ...]},
+                          "metrics_gets": {"nodes": N, "pods": M}}
+
+The metrics API (metrics.k8s.io/v1beta1, as metrics-server serves it through the API server):
+GET /apis/metrics.k8s.io/v1beta1/nodes and .../pods answer a NodeMetricsList / PodMetricsList
+of what the control port set; each sample's timestamp is the time of the GET minus its age
+(metrics-server's samples are always a little old), window "30s".
+  POST /_fake/metrics/node   {"name": "w1", "cpu": "1500m", "memory": "2Gi", "age_seconds": 0}
+  POST /_fake/metrics/pod    {"namespace": "default", "name": "p", "age_seconds": 0,
+                              "containers": [{"name": "c", "cpu": "250m", "memory": "1Gi"}]}
+  POST /_fake/metrics/delete {"resource": "nodes"|"pods", "key": "w1" | "default/p"}
+                             (no key: all of that resource)
+  POST /_fake/metrics/mode   {"resource": "nodes"|"pods"|"all", "mode": "ok"|"503"|"garbage"|
+                              "wrong_types"}  (503: a Status ServiceUnavailable, as the API
+                              server answers while metrics-server is down; garbage: not JSON;
+                              wrong_types: a list whose items have numbers where strings go)
 
 Usage: fake_apiserver.py [--tls-cert F --tls-key F [--client-ca F]] [--token T]
                          [--nodes N --pods M]
@@ -70,6 +85,9 @@ class State:
         self.bindings = []
         self.lists = {r: 0 for r in KIND_OF}
         self.watch_versions = {r: [] for r in KIND_OF}
+        self.metrics = {"nodes": {}, "pods": {}}    # key -> (item without timestamp, age)
+        self.metrics_mode = {"nodes": "ok", "pods": "ok"}
+        self.metrics_gets = {"nodes": 0, "pods": 0}
 
     @staticmethod
     def key_of(resource, obj):
@@ -100,6 +118,15 @@ class State:
 
 
 STATE = State()
+
+METRICS = {
+    "/apis/metrics.k8s.io/v1beta1/nodes": ("nodes", "NodeMetricsList"),
+    "/apis/metrics.k8s.io/v1beta1/pods": ("pods", "PodMetricsList"),
+}
+
+
+def rfc3339(unix_seconds):
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(unix_seconds))
 
 
 def generate(nodes, pods):
@@ -198,6 +225,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.control_get(url.path)
         if not self.authorized():
             return
+        if url.path in METRICS:
+            return self.metrics_list(*METRICS[url.path])
         if url.path not in RESOURCES:
             return self.reply(404, status_body(404, "NotFound", "the server could not find "
                                                "the requested resource"))
@@ -218,6 +247,28 @@ class Handler(BaseHTTPRequestHandler):
         body = ('{"kind":"%sList","apiVersion":"%s","metadata":%s,"items":[%s]}' %
                 (kind, api_version, json.dumps(meta), ",".join(items)))
         self.reply(200, body)
+
+    def metrics_list(self, resource, kind):
+        now = time.time()
+        with STATE.cond:
+            STATE.metrics_gets[resource] += 1
+            mode = STATE.metrics_mode[resource]
+            items = [dict(item, timestamp=rfc3339(now - age), window="30s")
+                     for _, (item, age) in sorted(STATE.metrics[resource].items())]
+        if mode == "503":
+            return self.reply(503, status_body(503, "ServiceUnavailable",
+                                               "the server is currently unable to handle "
+                                               "the request"))
+        if mode == "garbage":
+            return self.reply(200, '{"kind": "%s", "items": [{"metadata": ' % kind)
+        if mode == "wrong_types":
+            items = [{"metadata": {"name": 7}, "timestamp": 12, "window": "30s",
+                      "usage": {"cpu": 1, "memory": 2}, "containers": {"cpu": 1}}]
+            return self.reply(200, json.dumps({"kind": kind, "apiVersion": "v1",
+                                               "metadata": {}, "items": "not a list"
+                                               if resource == "pods" else items}))
+        self.reply(200, json.dumps({"kind": kind, "apiVersion": "metrics.k8s.io/v1beta1",
+                                    "metadata": {}, "items": items}))
 
     def write_chunk(self, text):
         data = text.encode()
@@ -323,6 +374,7 @@ class Handler(BaseHTTPRequestHandler):
             if path == "/_fake/stats":
                 return self.reply(200, json.dumps({"lists": STATE.lists,
                                                    "watch_versions": STATE.watch_versions,
+                                                   "metrics_gets": STATE.metrics_gets,
                                                    "resourceVersion": str(STATE.rv)}))
         self.reply(404, "{}")
 
@@ -337,6 +389,8 @@ class Handler(BaseHTTPRequestHandler):
             rv = STATE.apply("BOOKMARK", req["resource"],
                              {"kind": kind, "apiVersion": api_version, "metadata": {}})
             return self.reply(200, json.dumps({"resourceVersion": str(rv)}))
+        if path.startswith("/_fake/metrics/"):
+            return self.control_metrics(path, req)
         with STATE.cond:
             if path == "/_fake/expire":
                 STATE.compacted = STATE.rv
@@ -350,6 +404,32 @@ class Handler(BaseHTTPRequestHandler):
             else:
                 return self.reply(404, "{}")
             STATE.cond.notify_all()
+        self.reply(200, "{}")
+
+    def control_metrics(self, path, req):
+        with STATE.cond:
+            if path == "/_fake/metrics/node":
+                item = {"metadata": {"name": req["name"], "labels": {
+                            "kubernetes.io/hostname": req["name"]}},
+                        "usage": {"cpu": req["cpu"], "memory": req["memory"]}}
+                STATE.metrics["nodes"][req["name"]] = (item, req.get("age_seconds", 0))
+            elif path == "/_fake/metrics/pod":
+                key = req["namespace"] + "/" + req["name"]
+                item = {"metadata": {"name": req["name"], "namespace": req["namespace"]},
+                        "containers": [{"name": c["name"], "usage": {"cpu": c["cpu"],
+                                                                     "memory": c["memory"]}}
+                                       for c in req.get("containers", [])]}
+                STATE.metrics["pods"][key] = (item, req.get("age_seconds", 0))
+            elif path == "/_fake/metrics/delete":
+                if "key" in req:
+                    STATE.metrics[req["resource"]].pop(req["key"], None)
+                else:
+                    STATE.metrics[req["resource"]].clear()
+            elif path == "/_fake/metrics/mode":
+                for r in (("nodes", "pods") if req["resource"] == "all" else (req["resource"],)):
+                    STATE.metrics_mode[r] = req["mode"]
+            else:
+                return self.reply(404, "{}")
         self.reply(200, "{}")
 
 
