@@ -181,6 +181,8 @@ absl::StatusOr<ServeOptions> ParseServeOptions(int argc, const char* const* argv
   return out;
 }
 
+#undef NBSCHED_ASSIGN_OR_RETURN
+
 int Serve(const ServeOptions& opts) {
   ConfigureAllocatorForServing();
   if (opts.log_level) SetLogLevel(*opts.log_level);
