@@ -281,6 +281,8 @@ absl::StatusOr<ServeOptions> ParseServeOptions(int argc, const char* const* argv
   return out;
 }
 
+#undef NBSCHED_ASSIGN_OR_RETURN
+
 std::string UsageSourceWarning(const framework::Policy& policy, bool has_usage_source) {
   if (has_usage_source) return "";
   if (!framework::PolicyUsesUsage(policy)) return "";

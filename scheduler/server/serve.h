@@ -8,8 +8,8 @@
 ///
 /// Adding a flag (e.g. issue 19's --metrics-source, --metrics-interval, --metrics-max-age):
 ///   1. a field in ServeOptions (the block marked "usage metrics" is reserved for them);
-///   2. one line in AddServeFlags() in serve.cc, plus its check/conversion in
-///      ParseServeOptions (helpers there: FlagPositive, FlagDuration, FlagHostPort);
+///   2. one line in ServeFlags() in serve.cc, plus its check/conversion in
+///      ParseServeOptions (helpers in command_line.h: FlagPositive, FlagDuration, FlagHostPort);
 ///   3. its line in ServeUsage();
 ///   4. what it starts, in Serve() at the "extension point" comment (after the cluster state
 ///      and metrics exist, before the HTTP server starts), stopped on the way out.

@@ -13,7 +13,7 @@
 /// A batch that touches few nodes replaces just their NodeInfos (Snapshot::WithNodeInfo);
 /// node additions/removals, workload changes, lists and big batches rebuild the snapshot.
 ///
-/// Thread-safe. Wiring (scheduler/main.cc):
+/// Thread-safe. Wiring (scheduler/server/serve.cc):
 ///   LiveOptions o; o.config = *LoadKubeconfig(path);  // or LoadInClusterConfig()
 ///   o.watch_workloads = policy uses SelectorSpreadPriority;
 ///   o.on_watch_restart = [&] { metrics.IncWatchRestarts(); };
