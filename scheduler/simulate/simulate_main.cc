@@ -280,6 +280,7 @@ int RunSimulate(int argc, char** argv) {
     }
     policies.push_back({name, *policy});
   }
+  std::string points_yaml;  // the sweep points' policies, for the shards' fingerprint
   for (const std::string& path : flags.sweeps) {
     auto points = LoadSweepFile(path, framework::Registry::Default());
     if (!points.ok()) {
@@ -292,6 +293,7 @@ int RunSimulate(int argc, char** argv) {
           return UsageError("two policies are named \"" + point.name + "\"");
         }
       }
+      points_yaml += point.name + "\n" + point.yaml;
       policies.push_back({point.name, point.policy});
     }
   }
@@ -380,8 +382,8 @@ int RunSimulate(int argc, char** argv) {
         {"summary.csv", &RunResult::summary}};
     if (nodes) files.push_back({"nodes.csv", &RunResult::nodes});
     std::ofstream m(out / kShardManifest);
-    m << kShardMagic << "\nsweep " << SweepFingerprint(argc, argv) << "\nshard " << shard.index
-      << ' ' << shard.count << "\nruns " << run_index + 1 << '\n';
+    m << kShardMagic << "\nsweep " << HashHex(SweepFingerprint(argc, argv) + points_yaml)
+      << "\nshard " << shard.index << ' ' << shard.count << "\nruns " << run_index + 1 << '\n';
     for (const auto& f : files) m << "file " << f.first << '\n';
     m << "file timing.csv\n";
     for (size_t i = 0; i < results.size(); ++i) {
