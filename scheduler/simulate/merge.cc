@@ -186,6 +186,7 @@ int RunMerge(int argc, char** argv) {
   std::error_code ec;
   std::filesystem::create_directories(out, ec);
   if (ec) return Fail("cannot create " + out + ": " + ec.message());
+  std::filesystem::remove(std::filesystem::path(out) / kShardManifest, ec);  // not a shard
   for (size_t f = 0; f < first.files.size(); ++f) {
     const std::string& file = first.files[f];
     std::vector<std::string> chunks(static_cast<size_t>(first.runs));

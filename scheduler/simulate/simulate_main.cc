@@ -372,6 +372,9 @@ int RunSimulate(int argc, char** argv) {
   if (ok && (flags.per_node || cluster->nodes.size() <= 50)) {
     ok = WriteFile(out / "nodes.csv", std::string(kNodesHeader), results, &RunResult::nodes);
   }
+  if (ok && !flags.shard) {
+    std::filesystem::remove(out / kShardManifest, ec);  // a stale one would mislead a merge
+  }
   if (ok && flags.shard) {
     // The manifest `simulate merge` reads: which runs this shard holds and how many lines
     // each wrote to each file.
