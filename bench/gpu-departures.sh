@@ -104,8 +104,9 @@ w("Seconds per run (median): " + "; ".join(
     "`%s` %.2f" % (t, statistics.median(float(r["seconds"]) for r in rows(os.path.join(out, t, "timing.csv"))))
     for t in traces) + " (one run per thread, the machine shared).")
 w("")
-w("Where LeastRequested fails fewer pods than FGD, it is because it spreads CPU: a node keeps")
-w("room for the CPU of the next GPU pod; FGD still keeps the higher time-averaged allocation.")
+w("LeastRequested failed fewer pods than FGD on each trace in this run (a likely reason, not")
+w("measured: spreading CPU keeps room on every node for the next GPU pod's CPU), while the FGD")
+w("policies kept the higher time-averaged GPU allocation: a new policy has both to beat here.")
 w("<!-- gpu-departures:end -->")
 section = "\n".join(L) + "\n"
 open(os.path.join(out, "section.md"), "w").write(section)
