@@ -318,6 +318,19 @@ TEST_CASE("merge refuses overlapping, missing and mismatched shards", "[simulate
   }
 }
 
+TEST_CASE("an unsharded run over a shard's directory leaves no stale shard.txt",
+          "[simulate][shard]") {
+  const ShardRuns& s = Shards();
+  const std::string dir = s.dir.File("stale");
+  fs::create_directories(dir);
+  fs::copy_file(s.Shard(0) + "/shard.txt", dir + "/shard.txt");
+  std::vector<std::string> args = s.base;
+  args.insert(args.end(), {"--out", dir});
+  REQUIRE(Run(args, s.dir.File("stale.err")).code == 0);
+  CHECK(!fs::exists(dir + "/shard.txt"));
+  CHECK(Read(dir + "/summary.csv") == Read(s.dir.File("full/summary.csv")));
+}
+
 TEST_CASE("a shard is I/N with 0 <= I < N", "[simulate][shard]") {
   struct Case {
     std::string text;
