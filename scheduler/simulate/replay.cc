@@ -173,15 +173,29 @@ class Replay {
     if (config_.per_node) WriteNodes(out.nodes, prefix, 0);
     int64_t arrived = 0;
     double first_gpu_failure = -1;
+    // Time-averaged allocation over the arrival window: with churn, the integral of the
+    // allocated GPU over [first arrival, last arrival] in the pods' own times; else one time
+    // unit per arrival (the mean of the steps' alloc_gpu_pct).
+    double area = 0, first_time = 0, last_time = 0;
+    auto advance = [&](double t) {
+      if (t > last_time) {
+        area += static_cast<double>(allocated_) * (t - last_time);
+        last_time = t;
+      }
+    };
     for (size_t i = 0; i < sequence.size(); ++i) {
       const SimPod& sp = sequence[i];
+      const double now = config_.churn ? std::max(sp.arrival, 0.0) : static_cast<double>(i);
+      if (i == 0) first_time = last_time = now;
       if (config_.churn) {
         while (!deletions.empty() && deletions.top().first <= sp.arrival) {
           const size_t j = deletions.top().second;
+          advance(deletions.top().first);
           deletions.pop();
           Remove(placed_on[j], sequence[j]);
         }
       }
+      advance(now);
       arrived += sp.gpu_milli;
       const int slot = Decide(*sp.pod);
       ++out.pods_arrived;
@@ -247,7 +261,15 @@ class Replay {
     AppendDouble(r, first_gpu_failure < 0 ? final_alloc : first_gpu_failure, 4);
     r += ',';
     AppendDouble(r, capacity_ > 0 ? 100.0 * frag / static_cast<double>(capacity_) : 0.0, 4);
-    r += Cat(",", out.failed[0], ",", out.failed[1], ",", out.failed[2], "\n");
+    r += Cat(",", out.failed[0], ",", out.failed[1], ",", out.failed[2], ",");
+    if (!config_.churn) advance(static_cast<double>(sequence.size()));  // the last step's unit
+    const double window = last_time - first_time;
+    AppendDouble(r,
+                 window > 0 && capacity_ > 0
+                     ? 100.0 * area / window / static_cast<double>(capacity_)
+                     : final_alloc,
+                 4);
+    r += "\n";
     out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return out;
   }

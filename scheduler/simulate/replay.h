@@ -114,7 +114,7 @@ inline constexpr std::string_view kNodesHeader =
 inline constexpr std::string_view kSummaryHeader =
     "policy,seed,pods_arrived,pods_placed,pods_failed,gpu_pods_failed,arrived_gpu_pct,"
     "alloc_gpu_pct,alloc_gpu_pct_at_first_gpu_failure,frag_gpu_pct,cpu_only_failed,"
-    "sharing_failed,whole_failed";
+    "sharing_failed,whole_failed,time_avg_alloc_gpu_pct";
 /// "policy,seed,total_gpu_milli,0,1,...,130".
 std::string GridHeader();
 

@@ -19,7 +19,9 @@
 
 #include "scheduler/config/policy_loader.h"
 #include "scheduler/framework/registry.h"
+#include "scheduler/simulate/merge.h"
 #include "scheduler/simulate/replay.h"
+#include "scheduler/simulate/sweep.h"
 #include "scheduler/simulate/usage_model.h"
 
 namespace nbsched::simulate {
@@ -29,7 +31,9 @@ constexpr std::string_view kUsage =
     R"(usage: nbsched simulate --cluster FILE --workload FILE --policy FILE [--policy FILE]...
                         [--out DIR] [--seed N]... [--arrival-scale X]
                         [--progress auto|always|never] [--per-node] [--skip-bad-rows]
-                        [--threads N] [--usage-model none|notebook]
+                        [--threads N] [--usage-model none|notebook] [--sweep FILE]...
+                        [--shard I/N] [--time-scale X] [--node-scale X]
+       nbsched simulate merge --out DIR SHARD_DIR...
 
   --cluster FILE        a snapshot List JSON, or a node CSV (sn,cpu_milli,memory_mib,gpu,model)
   --workload FILE       a Pod List JSON (optional annotations nbsched.io/arrival-seconds and
@@ -47,6 +51,12 @@ constexpr std::string_view kUsage =
   --usage-model MODEL   none (default): a pod uses what its nbsched.io/usage-* annotations
                         say, else its requests; notebook: draw the missing annotations from a
                         seeded notebook activity model (seed = the run's --seed)
+  --sweep FILE          policies x argument grids (YAML); each point is a policy named
+                        NAME[key=value;...], run after the --policy files
+  --shard I/N           only the runs (policy x seed, policy-major) whose index is I mod N;
+                        also writes shard.txt for `nbsched simulate merge`
+  --time-scale X        multiply the workload's arrival times by X (durations kept)
+  --node-scale X        keep an evenly spaced fraction X (0 < X <= 1) of the cluster's nodes
 
 Writes steps.csv, alloc_grid.csv, summary.csv (and nodes.csv) to DIR; timing.csv holds the
 seconds per run (the only file that varies between identical runs).
@@ -61,7 +71,9 @@ struct Flags {
   std::string cluster, workload, out = "sim-out", progress = "auto";
   std::vector<std::string> policies;
   std::vector<uint64_t> seeds;
-  std::optional<double> arrival_scale;
+  std::optional<double> arrival_scale, time_scale, node_scale;
+  std::vector<std::string> sweeps;
+  std::optional<ShardSpec> shard;
   bool per_node = false, skip_bad_rows = false, help = false;
   int threads = 0;
   UsageModel usage_model = UsageModel::kNone;
@@ -87,9 +99,9 @@ std::optional<int> ParseFlags(int argc, char** argv, Flags& f) {
       (name == "per-node" ? f.per_node : f.skip_bad_rows) = true;
       continue;
     }
-    static const std::vector<std::string> kWithValue = {"cluster",  "workload", "policy",
-                                                        "out",      "seed",     "arrival-scale",
-                                                        "progress", "threads",  "usage-model"};
+    static const std::vector<std::string> kWithValue = {
+        "cluster", "workload", "policy", "out",        "seed",       "arrival-scale", "progress",
+        "threads", "sweep",    "shard",  "time-scale", "node-scale", "usage-model"};
     if (std::find(kWithValue.begin(), kWithValue.end(), name) == kWithValue.end()) {
       return UsageError("unknown flag --" + name);
     }
@@ -129,6 +141,20 @@ std::optional<int> ParseFlags(int argc, char** argv, Flags& f) {
       auto model = ParseUsageModel(v);
       if (!model.ok()) return UsageError(std::string(model.status().message()));
       f.usage_model = *model;
+    } else if (name == "sweep") {
+      f.sweeps.push_back(v);
+    } else if (name == "shard") {
+      f.shard = ParseShard(v);
+      if (!f.shard) return UsageError("flag --shard needs I/N with 0 <= I < N (got \"" + v + "\")");
+    } else if (name == "time-scale" || name == "node-scale") {
+      double x = 0;
+      auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
+      if (v.empty() || ec != std::errc() || p != v.data() + v.size() || !(x > 0) ||
+          (name == "node-scale" && x > 1)) {
+        return UsageError("flag --" + name + " needs a number in " +
+                          (name == "node-scale" ? "(0, 1]" : "(0, inf)") + " (got \"" + v + "\")");
+      }
+      (name == "time-scale" ? f.time_scale : f.node_scale) = x;
     } else if (name == "arrival-scale") {
       double x = 0;
       auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
@@ -211,6 +237,7 @@ bool WriteFile(const std::filesystem::path& path, const std::string& header,
 }  // namespace
 
 int RunSimulate(int argc, char** argv) {
+  if (argc >= 3 && std::string_view(argv[2]) == "merge") return RunMerge(argc, argv);
   Flags flags;
   if (auto code = ParseFlags(argc, argv, flags)) return *code;
   if (flags.help) {
@@ -219,7 +246,9 @@ int RunSimulate(int argc, char** argv) {
   }
   if (flags.cluster.empty()) return UsageError("needs --cluster FILE");
   if (flags.workload.empty()) return UsageError("needs --workload FILE");
-  if (flags.policies.empty()) return UsageError("needs at least one --policy FILE");
+  if (flags.policies.empty() && flags.sweeps.empty()) {
+    return UsageError("needs at least one --policy FILE or --sweep FILE");
+  }
   if (flags.seeds.empty()) flags.seeds.push_back(42);
 
   auto cluster = LoadCluster(flags.cluster, flags.skip_bad_rows);
@@ -232,6 +261,8 @@ int RunSimulate(int argc, char** argv) {
     std::cerr << "nbsched simulate: " << workload.status().message() << "\n";
     return 1;
   }
+  if (flags.node_scale) ScaleNodes(*cluster, *flags.node_scale);
+  if (flags.time_scale) ScaleArrivalTimes(*workload, *flags.time_scale);
   if (cluster->skipped_rows > 0) {
     std::cerr << "nbsched simulate: skipped " << cluster->skipped_rows << " bad rows in "
               << flags.cluster << "\n";
@@ -257,6 +288,23 @@ int RunSimulate(int argc, char** argv) {
       if (p.name == name) return UsageError("two policies are named \"" + name + "\"");
     }
     policies.push_back({name, *policy});
+  }
+  std::string points_yaml;  // the sweep points' policies, for the shards' fingerprint
+  for (const std::string& path : flags.sweeps) {
+    auto points = LoadSweepFile(path, framework::Registry::Default());
+    if (!points.ok()) {
+      std::cerr << "nbsched simulate: " << points.status().message() << "\n";
+      return 1;
+    }
+    for (SweepPoint& point : *points) {
+      for (const NamedPolicy& p : policies) {
+        if (p.name == point.name) {
+          return UsageError("two policies are named \"" + point.name + "\"");
+        }
+      }
+      points_yaml += point.name + "\n" + point.yaml;
+      policies.push_back({point.name, point.policy});
+    }
   }
 
   // One pod sequence per seed, shared by every policy.
@@ -286,8 +334,13 @@ int RunSimulate(int argc, char** argv) {
   std::vector<RunConfig> configs;
   std::vector<size_t> sequence_of;
   int64_t total = 0;
+  const ShardSpec shard = flags.shard.value_or(ShardSpec{});
+  int64_t run_index = -1;
+  std::vector<int64_t> run_indices;  // of the selected runs, in the sweep's order
   for (const NamedPolicy& p : policies) {
     for (size_t s = 0; s < flags.seeds.size(); ++s) {
+      if (!InShard(shard, ++run_index)) continue;
+      run_indices.push_back(run_index);
       RunConfig c;
       c.policy_name = p.name;
       c.policy = SimulationPolicy(*p.policy, flags.seeds[s], *workload);
@@ -334,6 +387,33 @@ int RunSimulate(int argc, char** argv) {
        WriteFile(out / "summary.csv", std::string(kSummaryHeader), results, &RunResult::summary);
   if (ok && (flags.per_node || cluster->nodes.size() <= 50)) {
     ok = WriteFile(out / "nodes.csv", std::string(kNodesHeader), results, &RunResult::nodes);
+  }
+  if (ok && !flags.shard) {
+    std::filesystem::remove(out / kShardManifest, ec);  // a stale one would mislead a merge
+  }
+  if (ok && flags.shard) {
+    // The manifest `simulate merge` reads: which runs this shard holds and how many lines
+    // each wrote to each file.
+    const bool nodes = flags.per_node || cluster->nodes.size() <= 50;
+    std::vector<std::pair<std::string, std::string RunResult::*>> files = {
+        {"steps.csv", &RunResult::steps},
+        {"alloc_grid.csv", &RunResult::grid},
+        {"summary.csv", &RunResult::summary}};
+    if (nodes) files.push_back({"nodes.csv", &RunResult::nodes});
+    std::ofstream m(out / kShardManifest);
+    m << kShardMagic << "\nsweep " << HashHex(SweepFingerprint(argc, argv) + points_yaml)
+      << "\nshard " << shard.index << ' ' << shard.count << "\nruns " << run_index + 1 << '\n';
+    for (const auto& f : files) m << "file " << f.first << '\n';
+    m << "file timing.csv\n";
+    for (size_t i = 0; i < results.size(); ++i) {
+      m << "run " << run_indices[i];
+      for (const auto& f : files) {
+        const std::string& text = results[i].*(f.second);
+        m << ' ' << std::count(text.begin(), text.end(), '\n');
+      }
+      m << " 1\n";
+    }
+    ok = static_cast<bool>(m);
   }
   if (ok) {
     std::ofstream timing(out / "timing.csv");
