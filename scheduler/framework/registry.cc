@@ -18,6 +18,7 @@
 #include "priorities/balanced_resource_allocation.h"
 #include "priorities/gpu_aware_priority.h"
 #include "priorities/gpu_fragmentation_priority.h"
+#include "priorities/gpu_headroom_priority.h"
 #include "priorities/least_requested_priority.h"
 #include "priorities/most_requested_priority.h"
 #include "priorities/node_affinity_priority.h"
@@ -92,6 +93,7 @@ Registry MakeDefault() {
   AddScoreWithArgs<GPUFragmentationPriority>(r);
   AddScoreWithArgs<UsageBalancedPriority>(r);
   AddScoreWithArgs<OvercommitRiskPriority>(r);
+  AddScoreWithArgs<GPUHeadroomPriority>(r);
   return r;
 }
 
