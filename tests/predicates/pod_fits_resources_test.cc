@@ -103,6 +103,13 @@ TEST_CASE("PodFitsResources keeps every reason", "[predicates][pod_fits_resource
                               "Insufficient nvidia.com/gpu", "Insufficient zz.io/bar"})},
       {"explicit zero GPU on a node without GPUs", MakePod().Req("1", "1Gi").Gpus(0).Obj(),
        MakeNode("n").Alloc("4", "8Gi").Info(), Status::Success()},
+      // Only whole GPUs as scalar (the shared-Status path): native reasons, then the GPU's.
+      {"explicit zero GPU, cpu short", MakePod().Req("5", "1Gi").Gpus(0).Obj(),
+       MakeNode("n").Alloc("4", "8Gi").Info(), Status::Unschedulable({"Insufficient cpu"})},
+      {"GPU pod short of pods, memory and GPUs", MakePod().Req("1", "9Gi").Gpus(1).Obj(),
+       MakeNode("n").Alloc("4", "8Gi").MaxPods(0).Info(),
+       Status::Unschedulable(
+           {"Too many pods", "Insufficient memory", "Insufficient nvidia.com/gpu"})},
       {"GPU from limits only",
        MakePod().Container(ContainerBuilder().Limit("nvidia.com/gpu", "1").Obj()).Obj(),
        MakeNode("n").Alloc("4", "8Gi").Info(),
