@@ -7,6 +7,16 @@
 // 10–30 running pods per node (notebooks and DaemonSet pods); the pod is
 // examples/notebook-pod.json.
 //
+// The Z2jh* cases send what KubeSpawner sends under the chart's defaults
+// (bench/fixtures/z2jh-pod-{cpu,gpu}.json: the preferred node-purpose affinity, the chart's and the
+// API server's tolerations, an init container without requests, limits above requests, env,
+// volumes) to a varied cluster (VariedNode; bench/load/gen_cluster.py --varied writes the same):
+// three zones, a tainted control plane, tainted and labelled pools, GPU nodes labelled as GPU
+// Feature Discovery and Node Feature Discovery label them, NotReady / pressure / cordoned nodes,
+// about 12 running pods per node, Services, ReplicaSets and a StatefulSet; with the issue's policy
+// (LeastRequested, BalancedResourceAllocation, SelectorSpread, NodeAffinity, TaintToleration, each
+// weight 1, every default predicate).
+//
 // Each iteration is timed on its own; the counters give the mean, p50 and p99 per request in
 // microseconds, and the mean of each stage (decode / core / encode).
 //
@@ -133,11 +143,275 @@ std::vector<WorkloadSelector> JupyterHubServices() {
   return out;
 }
 
+// ---- the varied cluster (bench/load/gen_cluster.py --varied: the same rules) ----
+
+enum class Pool { kControlPlane, kCore, kUser, kUserDedicated, kHighMem, kGpu };
+
+Pool PoolOf(int i) {
+  if (i < 3) return Pool::kControlPlane;
+  switch (i % 20) {
+    case 0:
+      return Pool::kGpu;  // 5 %
+    case 1:
+      return Pool::kCore;
+    case 2:
+    case 3:
+    case 4:
+    case 5:
+      return Pool::kUserDedicated;
+    case 7:
+      return Pool::kHighMem;
+    default:
+      return Pool::kUser;
+  }
+}
+
+// GPU Feature Discovery and Node Feature Discovery labels of a 4 × A100 node (45 labels).
+void GpuDiscoveryLabels(testing::NodeBuilder& b) {
+  static const std::pair<const char*, const char*> kLabels[] = {
+      {"nvidia.com/cuda.driver.major", "550"},
+      {"nvidia.com/cuda.driver.minor", "90"},
+      {"nvidia.com/cuda.driver.rev", "07"},
+      {"nvidia.com/cuda.driver-version.full", "550.90.07"},
+      {"nvidia.com/cuda.runtime.major", "12"},
+      {"nvidia.com/cuda.runtime.minor", "4"},
+      {"nvidia.com/cuda.runtime-version.full", "12.4"},
+      {"nvidia.com/gfd.timestamp", "1733533200"},
+      {"nvidia.com/gpu.compute.major", "8"},
+      {"nvidia.com/gpu.compute.minor", "0"},
+      {"nvidia.com/gpu.count", "4"},
+      {"nvidia.com/gpu.deploy.container-toolkit", "true"},
+      {"nvidia.com/gpu.deploy.dcgm", "true"},
+      {"nvidia.com/gpu.deploy.dcgm-exporter", "true"},
+      {"nvidia.com/gpu.deploy.device-plugin", "true"},
+      {"nvidia.com/gpu.deploy.driver", "true"},
+      {"nvidia.com/gpu.deploy.gpu-feature-discovery", "true"},
+      {"nvidia.com/gpu.deploy.node-status-exporter", "true"},
+      {"nvidia.com/gpu.deploy.operator-validator", "true"},
+      {"nvidia.com/gpu.family", "ampere"},
+      {"nvidia.com/gpu.machine", "a2-highgpu-4g"},
+      {"nvidia.com/gpu.memory", "40960"},
+      {"nvidia.com/gpu.present", "true"},
+      {"nvidia.com/gpu.product", "NVIDIA-A100-SXM4-40GB"},
+      {"nvidia.com/gpu.replicas", "1"},
+      {"nvidia.com/gpu.sharing-strategy", "none"},
+      {"nvidia.com/mig.capable", "true"},
+      {"nvidia.com/mig.strategy", "single"},
+      {"nvidia.com/mps.capable", "false"},
+      {"feature.node.kubernetes.io/cpu-cpuid.ADX", "true"},
+      {"feature.node.kubernetes.io/cpu-cpuid.AESNI", "true"},
+      {"feature.node.kubernetes.io/cpu-cpuid.AVX", "true"},
+      {"feature.node.kubernetes.io/cpu-cpuid.AVX2", "true"},
+      {"feature.node.kubernetes.io/cpu-cpuid.AVX512F", "true"},
+      {"feature.node.kubernetes.io/cpu-cpuid.FMA3", "true"},
+      {"feature.node.kubernetes.io/cpu-hardware_multithreading", "true"},
+      {"feature.node.kubernetes.io/cpu-model.family", "6"},
+      {"feature.node.kubernetes.io/cpu-model.id", "85"},
+      {"feature.node.kubernetes.io/cpu-model.vendor_id", "Intel"},
+      {"feature.node.kubernetes.io/kernel-version.full", "6.1.100-cos"},
+      {"feature.node.kubernetes.io/kernel-version.major", "6"},
+      {"feature.node.kubernetes.io/kernel-version.minor", "1"},
+      {"feature.node.kubernetes.io/pci-10de.present", "true"},
+      {"feature.node.kubernetes.io/system-os_release.ID", "cos"},
+      {"feature.node.kubernetes.io/system-os_release.VERSION_ID", "113"},
+  };
+  for (const auto& [k, v] : kLabels) b.Label(k, v);
+}
+
+// Node i of the varied cluster.
+std::pair<Node, std::vector<Pod>> VariedNode(int i) {
+  const std::string name = "node-" + std::to_string(i);
+  const Pool pool = PoolOf(i);
+  const bool gpu = pool == Pool::kGpu;
+  const bool control = pool == Pool::kControlPlane;
+  auto b = control ? MakeNode(name).Alloc("7910m", "30817480Ki")
+           : gpu   ? MakeNode(name).Alloc("47450m", "350661352Ki")
+                   : MakeNode(name).Alloc("31850m", "126529216Ki");
+  b.Res("ephemeral-storage", "187136925387");
+  const char* zone = i % 3 == 0   ? "europe-west4-a"
+                     : i % 3 == 1 ? "europe-west4-b"
+                                  : "europe-west4-c";
+  const char* type = control ? "n2-standard-8" : gpu ? "a2-highgpu-4g" : "n2-standard-32";
+  const char* pool_name = control                        ? "control-plane"
+                          : gpu                          ? "gpu-pool"
+                          : pool == Pool::kCore          ? "core-pool"
+                          : pool == Pool::kHighMem       ? "highmem-pool"
+                          : pool == Pool::kUserDedicated ? "user-dedicated-pool"
+                                                         : "user-pool";
+  b.Label("kubernetes.io/hostname", name).Label("kubernetes.io/os", "linux");
+  b.Label("kubernetes.io/arch", "amd64").Label("beta.kubernetes.io/os", "linux");
+  b.Label("beta.kubernetes.io/arch", "amd64").Label("node.kubernetes.io/instance-type", type);
+  b.Label("beta.kubernetes.io/instance-type", type);
+  b.Label("topology.kubernetes.io/region", "europe-west4")
+      .Label("topology.kubernetes.io/zone", zone);
+  b.Label("failure-domain.beta.kubernetes.io/region", "europe-west4");
+  b.Label("failure-domain.beta.kubernetes.io/zone", zone);
+  b.Label("cloud.google.com/gke-nodepool", pool_name);
+  b.Label("cloud.google.com/gke-os-distribution", "cos");
+  b.Label("cloud.google.com/machine-family", control ? "n2" : gpu ? "a2" : "n2");
+  b.Label("cloud.google.com/gke-boot-disk", "pd-balanced");
+  b.Label("example.com/rack", "rack-" + std::to_string(i % 40));
+  b.Label("example.com/team", "team-" + std::to_string(i % 7));
+  b.Label("example.com/cost-center", "cc-" + std::to_string(i % 13));
+  b.Condition("MemoryPressure", "False").Condition("DiskPressure", "False");
+  b.Condition("PIDPressure", "False").Condition("NetworkUnavailable", "False");
+  switch (pool) {
+    case Pool::kControlPlane:
+      b.Label("node-role.kubernetes.io/control-plane", "");
+      b.Taint("node-role.kubernetes.io/control-plane", "", "NoSchedule");
+      break;
+    case Pool::kCore:
+      b.Label("hub.jupyter.org/node-purpose", "core");
+      break;
+    case Pool::kUser:
+      b.Label("hub.jupyter.org/node-purpose", "user");
+      break;
+    case Pool::kUserDedicated:
+      b.Label("hub.jupyter.org/node-purpose", "user");
+      b.Taint("hub.jupyter.org/dedicated", "user", "NoSchedule");
+      break;
+    case Pool::kHighMem:
+      b.Label("example.com/highmem", "true");
+      b.Taint("example.com/highmem", "true", "NoSchedule");
+      break;
+    case Pool::kGpu:
+      b.Label("hub.jupyter.org/node-purpose", "user");
+      b.Gpus(4);
+      GpuDiscoveryLabels(b);
+      b.Taint("nvidia.com/gpu", "present", "NoSchedule");
+      break;
+  }
+  // Unhealthy nodes, with the taints the node lifecycle controller adds.
+  if (!control && i % 211 == 17) {
+    b.Condition("Ready", "False");
+    b.Taint("node.kubernetes.io/not-ready", "", "NoSchedule");
+    b.Taint("node.kubernetes.io/not-ready", "", "NoExecute");
+  } else if (!control && i % 157 == 5) {
+    b.Condition("MemoryPressure", "True");
+    b.Taint("node.kubernetes.io/memory-pressure", "", "NoSchedule");
+  } else if (!control && i % 173 == 9) {
+    b.Condition("DiskPressure", "True");
+    b.Taint("node.kubernetes.io/disk-pressure", "", "NoSchedule");
+  } else if (!control && i % 307 == 11) {
+    b.Unschedulable().Taint("node.kubernetes.io/unschedulable", "", "NoSchedule");
+  } else if (!control && i % 97 == 3) {
+    b.Taint("example.com/maintenance", "soon", "PreferNoSchedule");  // scored, not filtered
+  }
+
+  std::vector<Pod> pods;
+  auto daemon = [&](const char* app, const char* cpu, const char* mem) {
+    pods.push_back(MakePod()
+                       .Name(std::string(app) + "-" + name)
+                       .Namespace("kube-system")
+                       .Uid("uid-" + name + "-" + app)
+                       .Label("k8s-app", app)
+                       .Label("controller-revision-hash", "6d4b75cb6d")
+                       .Label("pod-template-generation", "1")
+                       .Owner("DaemonSet", app)
+                       .Req(cpu, mem)
+                       .Obj());
+  };
+  daemon("kube-proxy", "100m", "");
+  daemon("node-exporter", "10m", "24Mi");
+  daemon("fluent-bit", "100m", "200Mi");
+  if (gpu) daemon("nvidia-device-plugin", "50m", "64Mi");
+  if (control) {
+    for (const char* c : {"kube-apiserver", "kube-controller-manager", "kube-scheduler", "etcd"}) {
+      pods.push_back(MakePod()
+                         .Name(std::string(c) + "-" + name)
+                         .Namespace("kube-system")
+                         .Uid("uid-" + name + "-" + c)
+                         .Label("component", c)
+                         .Label("tier", "control-plane")
+                         .Req("250m", "")
+                         .Obj());
+    }
+    return {b.Obj(), std::move(pods)};
+  }
+  if (pool == Pool::kCore && i % 40 == 1) {  // the hub, the proxy and prometheus, once each
+    const int which = (i / 40) % 3;
+    static const char* kComponents[] = {"hub", "proxy", "prometheus"};
+    auto p = MakePod()
+                 .Name(std::string(kComponents[which]) + "-" + name)
+                 .Namespace(which == 2 ? "monitoring" : "jhub")
+                 .Uid("uid-" + name + "-core")
+                 .Label("app", which == 2 ? "prometheus" : "jupyterhub")
+                 .Label("component", kComponents[which])
+                 .Label("release", "jhub")
+                 .Req("200m", "512Mi");
+    if (which == 2) {
+      p.Owner("StatefulSet", "prometheus-server");
+    } else {
+      p.Owner("ReplicaSet", std::string(kComponents[which]) + "-7d9c8b6f5d");
+    }
+    pods.push_back(p.Obj());
+  }
+  if (pool == Pool::kHighMem || pool == Pool::kCore) return {b.Obj(), std::move(pods)};
+  const int notebooks = gpu ? 2 + i % 2 : 7 + i % 5;  // ≈ 12 pods per user node with the daemons
+  for (int k = 0; k < notebooks; ++k) {
+    const std::string user = "user-" + std::to_string(i) + "-" + std::to_string(k);
+    auto p = MakePod()
+                 .Name("jupyter-" + user)
+                 .Namespace("jhub")
+                 .Uid("uid-" + name + "-" + std::to_string(k))
+                 .Label("app", "jupyterhub")
+                 .Label("chart", "jupyterhub-4.0.0")
+                 .Label("component", "singleuser-server")
+                 .Label("heritage", "jupyterhub")
+                 .Label("hub.jupyter.org/network-access-hub", "true")
+                 .Label("hub.jupyter.org/servername", "")
+                 .Label("hub.jupyter.org/username", user)
+                 .Label("release", "jhub")
+                 .Annotation("hub.jupyter.org/username", user)
+                 .Req(gpu ? "4" : "500m", gpu ? "16G" : "1G");
+    if (gpu) p.Gpus(1);
+    pods.push_back(p.Obj());
+  }
+  return {b.Obj(), std::move(pods)};
+}
+
+std::vector<WorkloadSelector> VariedWorkloads() {
+  std::vector<WorkloadSelector> out = JupyterHubServices();
+  for (const char* component : {"hub", "proxy", "user-scheduler"}) {
+    WorkloadSelector w;
+    w.kind = WorkloadSelector::Kind::kReplicaSet;
+    w.namespace_ = "jhub";
+    w.name = std::string(component) + "-7d9c8b6f5d";
+    w.label_selector.match_labels = {{"app", "jupyterhub"}, {"component", component}};
+    out.push_back(std::move(w));
+  }
+  WorkloadSelector s;
+  s.kind = WorkloadSelector::Kind::kStatefulSet;
+  s.namespace_ = "monitoring";
+  s.name = "prometheus-server";
+  s.label_selector.match_labels = {{"app", "prometheus"}, {"component", "prometheus"}};
+  out.push_back(std::move(s));
+  WorkloadSelector kube_dns;
+  kube_dns.kind = WorkloadSelector::Kind::kService;
+  kube_dns.namespace_ = "kube-system";
+  kube_dns.name = "kube-dns";
+  kube_dns.map_selector = {{"k8s-app", "kube-dns"}};
+  out.push_back(std::move(kube_dns));
+  return out;
+}
+
+// The issue's policy: five priorities at weight 1, every default predicate.
+constexpr std::string_view kIssuePolicy = R"(priorities:
+  - {name: LeastRequestedPriority,     weight: 1}
+  - {name: BalancedResourceAllocation, weight: 1}
+  - {name: SelectorSpreadPriority,     weight: 1}
+  - {name: NodeAffinityPriority,       weight: 1}
+  - {name: TaintTolerationPriority,    weight: 1}
+)";
+
+enum class Case { kClassic, kZ2jhCpu, kZ2jhGpu };
+
 struct Fixture {
   std::shared_ptr<const framework::Policy> policy;
   std::shared_ptr<const Snapshot> snapshot;
   std::string filter_body;      // every node's name
   std::string prioritize_body;  // the names /filter kept, as kube-scheduler sends them
+  size_t kept = 0;
 };
 
 std::string ArgsBody(const std::string& pod_json, const std::vector<std::string>& names) {
@@ -151,16 +425,19 @@ std::string ArgsBody(const std::string& pod_json, const std::vector<std::string>
 }
 
 // One fixture at a time (10,000 nodes hold ~200,000 pods).
-const Fixture& GetFixture(int nodes) {
+const Fixture& GetFixture(int nodes, Case which = Case::kClassic) {
   static const bool allocator = (server::ConfigureAllocatorForServing(), true);  // as `serve`
   static_cast<void>(allocator);
   static std::unique_ptr<Fixture> fixture;
-  static int cached = -1;
-  if (cached == nodes) return *fixture;
+  static std::pair<int, Case> cached = {-1, Case::kClassic};
+  if (cached == std::pair(nodes, which)) return *fixture;
   fixture.reset();
   auto f = std::make_unique<Fixture>();
-  auto policy = config::LoadPolicyFile(NBSCHED_SOURCE_DIR "/examples/policy.yaml",
-                                       framework::Registry::Default(), 1);
+  const bool varied = which != Case::kClassic;
+  auto policy = varied ? config::LoadPolicy(kIssuePolicy, "issue-policy.yaml",
+                                            framework::Registry::Default(), 1)
+                       : config::LoadPolicyFile(NBSCHED_SOURCE_DIR "/examples/policy.yaml",
+                                                framework::Registry::Default(), 1);
   if (!policy.ok()) {
     std::fprintf(stderr, "policy: %s\n", std::string(policy.status().message()).c_str());
     std::abort();
@@ -172,7 +449,7 @@ const Fixture& GetFixture(int nodes) {
   std::vector<std::string> names;
   std::vector<std::vector<Pod>> pods_by_node;
   for (int i = 0; i < nodes; ++i) {
-    auto [node, pods] = GeneratedNode(i);
+    auto [node, pods] = varied ? VariedNode(i) : GeneratedNode(i);
     names.push_back(node.name);
     builder.AddNode(std::make_shared<const Node>(std::move(node)));
     pods_by_node.push_back(std::move(pods));
@@ -183,19 +460,28 @@ const Fixture& GetFixture(int nodes) {
       builder.AddPod(std::make_shared<const Pod>(std::move(p)));
     }
   }
-  for (auto& w : JupyterHubServices()) builder.AddWorkload(std::move(w));
+  for (auto& w : varied ? VariedWorkloads() : JupyterHubServices()) {
+    builder.AddWorkload(std::move(w));
+  }
   f->snapshot = std::move(builder).Build();
 
-  const std::string pod_json = ReadFile(NBSCHED_SOURCE_DIR "/examples/notebook-pod.json");
+  const std::string pod_json =
+      ReadFile(which == Case::kClassic   ? NBSCHED_SOURCE_DIR "/examples/notebook-pod.json"
+               : which == Case::kZ2jhCpu ? NBSCHED_SOURCE_DIR "/bench/fixtures/z2jh-pod-cpu.json"
+                                         : NBSCHED_SOURCE_DIR "/bench/fixtures/z2jh-pod-gpu.json");
   f->filter_body = ArgsBody(pod_json, names);
   auto args = codec::DecodeExtenderArgs(f->filter_body);
-  if (!args.ok()) std::abort();
+  if (!args.ok()) {
+    std::fprintf(stderr, "pod: %s\n", std::string(args.status().message()).c_str());
+    std::abort();
+  }
   auto r = server::Evaluate(server::Verb::kFilter, {f->policy, f->snapshot}, args->pod,
                             *args->node_names, {});
   const server::FilterSplit split = server::SplitFilter(r.decision);
   f->prioritize_body = ArgsBody(pod_json, split.kept);
+  f->kept = split.kept.size();
   fixture = std::move(f);
-  cached = nodes;
+  cached = {nodes, which};
   return *fixture;
 }
 
@@ -280,8 +566,8 @@ void BM_Explain(benchmark::State& state) { RunVerb(state, server::Verb::kExplain
 // What kube-scheduler asks per pod: /filter over every node, then /prioritize over the kept ones.
 // As `serve`, with a FilterMemo: the /prioritize reuses the /filter's verdicts (the pod has a
 // uid and resourceVersion, the snapshot and policy do not change in between).
-void BM_FilterPrioritize(benchmark::State& state) {
-  const Fixture& f = GetFixture(static_cast<int>(state.range(0)));
+void FilterPrioritize(benchmark::State& state, Case which) {
+  const Fixture& f = GetFixture(static_cast<int>(state.range(0)), which);
   server::FilterMemo memo;
   server::ExtenderOptions options;
   options.filter_memo = &memo;
@@ -308,11 +594,20 @@ void BM_FilterPrioritize(benchmark::State& state) {
     state.counters["prioritize_p99_us"] = prioritize_us[p99];
   }
   state.counters["nodes"] = static_cast<double>(state.range(0));
+  state.counters["kept"] = static_cast<double>(f.kept);
   // Every /prioritize must have found the /filter's verdicts (a miss is a regression).
   state.counters["memo_hit_ratio"] =
       static_cast<double>(memo.hits()) /
       static_cast<double>(std::max<int64_t>(1, memo.hits() + memo.misses()));
   Report(state, samples, stages, reply);
+}
+
+void BM_FilterPrioritize(benchmark::State& state) { FilterPrioritize(state, Case::kClassic); }
+void BM_Z2jhCpuFilterPrioritize(benchmark::State& state) {
+  FilterPrioritize(state, Case::kZ2jhCpu);
+}
+void BM_Z2jhGpuFilterPrioritize(benchmark::State& state) {
+  FilterPrioritize(state, Case::kZ2jhGpu);
 }
 
 void Sizes(benchmark::internal::Benchmark* b) {
@@ -321,6 +616,8 @@ void Sizes(benchmark::internal::Benchmark* b) {
 }
 
 BENCHMARK(BM_FilterPrioritize)->Apply(Sizes);
+BENCHMARK(BM_Z2jhCpuFilterPrioritize)->Apply(Sizes);
+BENCHMARK(BM_Z2jhGpuFilterPrioritize)->Apply(Sizes);
 BENCHMARK(BM_Filter)->Apply(Sizes);
 BENCHMARK(BM_Prioritize)->Apply(Sizes);
 BENCHMARK(BM_Explain)->Arg(100)->Arg(5000)->Unit(benchmark::kMicrosecond);

@@ -1,6 +1,7 @@
 #include "predicates/pod_fits_resources.h"
 
 #include <array>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -95,6 +96,32 @@ const Status& NativeFailure(unsigned mask) {
   return kTable[mask & 15u];
 }
 
+// A pod whose only scalar request is whole nvidia.com/gpu (a GPU notebook): its reasons are
+// the native ones, then at most `Insufficient nvidia.com/gpu` (Insufficient's order), so a
+// failure is one of 32 shared Statuses, not a vector allocated per rejected node.
+bool OnlyWholeGpus(const Pod& pod) {
+  const ScalarResources& scalars = pod.request.scalars;
+  if (scalars.empty() || std::next(scalars.begin()) != scalars.end()) return false;
+  return scalars.begin()->first == kResourceNvidiaGpu && !PodGpuDemand(pod).shared();
+}
+
+const Status& NativeOrGpuFailure(unsigned native, bool gpu_short) {
+  static const std::array<Status, 32> kTable = [] {
+    std::array<Status, 32> table;
+    for (unsigned m = 1; m < table.size(); ++m) {
+      std::vector<std::string> reasons;
+      for (unsigned bit = 0; bit < std::size(kNativeReasons); ++bit) {
+        if (m & (1u << bit)) reasons.emplace_back(kNativeReasons[bit]);
+      }
+      if (m & 16u)
+        reasons.push_back(std::string(kInsufficientPrefix) + std::string(kResourceNvidiaGpu));
+      table[m] = Status::Unschedulable(std::move(reasons));
+    }
+    return table;
+  }();
+  return kTable[(native & 15u) | (gpu_short ? 16u : 0u)];
+}
+
 }  // namespace
 
 Status PodFitsResources::Filter(const CycleState&, const Pod& pod, const NodeInfo& node) const {
@@ -102,6 +129,17 @@ Status PodFitsResources::Filter(const CycleState&, const Pod& pod, const NodeInf
   // Pods without scalar or GPU requests can only be short of the four native resources.
   if (pod.request.scalars.empty() && PodGpuDemand(pod).none()) {
     return NativeFailure(NativeShortage(pod, node));
+  }
+  if (OnlyWholeGpus(pod)) {
+    const int64_t want = pod.request.scalars.begin()->second;
+    const Resources& alloc = node.allocatable();
+    const Resources& used = node.requested();
+    // As Insufficient: the count first; the per-GPU fit only when the count did not report.
+    const bool counted_short = want > 0 && want > alloc.scalars.Get(kResourceNvidiaGpu) -
+                                                      used.scalars.Get(kResourceNvidiaGpu);
+    const GpuDemand demand = PodGpuDemand(pod);
+    const bool gpu_short = counted_short || (!demand.none() && !node.gpus().Fits(demand));
+    return NativeOrGpuFailure(NativeShortage(pod, node), gpu_short);
   }
   std::vector<std::string> reasons;  // every reason, not just the first, as upstream
   static_cast<void>(Insufficient(pod, node, &reasons));

@@ -12,9 +12,19 @@ bool IsExtendedResourceName(std::string_view name) {
   return !name.starts_with("requests.");
 }
 
+namespace {
+
+// Upstream IsPrefixedNativeResource: `kubernetes.io/foo`, `subdomain.kubernetes.io/foo`. Such a
+// name is native, not extended, yet still a scalar whose capacity PodFitsResources enforces.
+bool IsPrefixedNativeResource(std::string_view name) {
+  return name.find("kubernetes.io/") != std::string_view::npos;
+}
+
+}  // namespace
+
 bool IsScalarResourceName(std::string_view name) {
   return IsExtendedResourceName(name) || name.starts_with("hugepages-") ||
-         name.starts_with("attachable-volumes-");
+         IsPrefixedNativeResource(name) || name.starts_with("attachable-volumes-");
 }
 
 int64_t SaturatingAdd(int64_t a, int64_t b) {

@@ -34,7 +34,7 @@ using ResourceList = FlatMap<Quantity>;
 /// Upstream IsExtendedResourceName: a domain-qualified name outside `*kubernetes.io/`, not
 /// starting with `requests.`.
 bool IsExtendedResourceName(std::string_view name);
-/// Upstream IsScalarResourceName: extended, `hugepages-*` or `attachable-volumes-*`.
+/// Upstream IsScalarResourceName: extended, hugepages-*, *kubernetes.io/* or attachable-volumes-*.
 bool IsScalarResourceName(std::string_view name);
 
 /// Sorted (by name) small map of scalar resources; iteration order is the name order, which is

@@ -46,10 +46,26 @@ struct NodeAffinity {
   std::vector<PreferredSchedulingTerm> preferred;
 };
 
+/// Whether upstream parses a matchExpressions requirement (labels.NewRequirement): the key is a
+/// qualified name (`[prefix/]name`), every value a valid label value (≤ 63 characters of
+/// [-A-Za-z0-9_.], alphanumeric at both ends, or empty), In/NotIn have values, Exists and
+/// DoesNotExist none, Gt/Lt exactly one base-10 int64.
+bool NodeSelectorRequirementParses(const NodeSelectorRequirement& req);
+/// A matchFields requirement: key metadata.name, In or NotIn, exactly one value.
+bool NodeSelectorFieldRequirementParses(const NodeSelectorRequirement& req);
+/// Non-empty, and every requirement parses. Upstream's filter lets a term that does not parse
+/// match no node (the other terms still count); a preferred term that does not parse fails
+/// upstream's whole scoring cycle, and nbsched lets it match no node instead.
+bool NodeSelectorTermParses(const NodeSelectorTerm& term);
+
 /// One term: AND over its expressions (labels) and fields (metadata.name). A term with no
-/// expressions and no fields matches nothing; an invalid requirement makes the term match nothing.
+/// expressions and no fields matches nothing; a term that does not parse matches nothing.
 bool NodeSelectorTermMatches(const NodeSelectorTerm& term, const Labels& node_labels,
                              std::string_view node_name);
+/// NodeSelectorTermMatches for a term already known to parse (callers check
+/// NodeSelectorTermParses once per request, not once per node).
+bool ParsedNodeSelectorTermMatches(const NodeSelectorTerm& term, const Labels& node_labels,
+                                   std::string_view node_name);
 /// Required terms: OR over the terms (an empty list matches nothing).
 bool NodeSelectorTermsMatch(const std::vector<NodeSelectorTerm>& terms, const Labels& node_labels,
                             std::string_view node_name);

@@ -102,3 +102,38 @@ TEST_CASE("Effective request rounding and defaults", "[model][effective_request]
 
 }  // namespace
 }  // namespace nbsched
+
+namespace nbsched {
+namespace {
+
+TEST_CASE("Scalar resource names follow upstream IsScalarResourceName", "[model][resources]") {
+  struct Row {
+    std::string name;
+    bool extended;
+    bool scalar;
+  };
+  const std::vector<Row> rows = {
+      {"nvidia.com/gpu", true, true},
+      {"example.com/foo", true, true},
+      {"kubernetes.io/foo", false, true},  // prefixed native: not extended, still a scalar
+      {"subdomain.kubernetes.io/foo", false, true},
+      {"hugepages-2Mi", false, true},
+      {"attachable-volumes-aws-ebs", false, true},
+      {"requests.example.com/foo", false, false},
+      {"foo", false, false},
+      {"cpu", false, false},
+  };
+  for (const Row& row : rows) {
+    DYNAMIC_SECTION(row.name) {
+      CHECK(IsExtendedResourceName(row.name) == row.extended);
+      CHECK(IsScalarResourceName(row.name) == row.scalar);
+    }
+  }
+  SECTION("FromList keeps a kubernetes.io name") {
+    const Resources r = Resources::FromList({{"kubernetes.io/foo", Quantity::FromUnits(3)}});
+    CHECK(r.scalars.Get("kubernetes.io/foo") == 3);
+  }
+}
+
+}  // namespace
+}  // namespace nbsched

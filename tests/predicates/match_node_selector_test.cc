@@ -75,6 +75,29 @@ TEST_CASE("MatchNodeSelector needs nodeSelector and required affinity",
        fail},
       {"required block without terms matches nothing", MakePod().RequiredNodeAffinity({}).Obj(),
        fail},
+      // Upstream's LazyErrorNodeSelector: a term that does not parse matches no node, the other
+      // terms still count (zone is zone-a, so NotIn would otherwise match).
+      {"a NotIn value that is no label value spoils the term",
+       MakePod()
+           .RequiredNodeAffinity({{{NodeReq("topology.kubernetes.io/zone", SelectorOp::kNotIn,
+                                            {"invalid value: ___@#$%^"})},
+                                   {}}})
+           .Obj(),
+       fail},
+      {"a key that is no qualified name spoils the term",
+       MakePod()
+           .RequiredNodeAffinity({{{NodeReq("no such/key/x", SelectorOp::kDoesNotExist, {})}, {}}})
+           .Obj(),
+       fail},
+      {"Gt with a negative value does not parse",
+       MakePod().RequiredNodeAffinity({{{NodeReq("gpus", SelectorOp::kGt, {"-1"})}, {}}}).Obj(),
+       fail},
+      {"an unparsable term ORed with a matching one",
+       MakePod()
+           .RequiredNodeAffinity(
+               {{{NodeReq("topology.kubernetes.io/zone", SelectorOp::kNotIn, {"a b"})}, {}}, a100})
+           .Obj(),
+       Status::Success()},
       {"empty term matches nothing", MakePod().RequiredNodeAffinity({NodeSelectorTerm{}}).Obj(),
        fail},
       {"selector and affinity both needed: affinity fails",

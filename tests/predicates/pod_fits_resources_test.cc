@@ -103,6 +103,13 @@ TEST_CASE("PodFitsResources keeps every reason", "[predicates][pod_fits_resource
                               "Insufficient nvidia.com/gpu", "Insufficient zz.io/bar"})},
       {"explicit zero GPU on a node without GPUs", MakePod().Req("1", "1Gi").Gpus(0).Obj(),
        MakeNode("n").Alloc("4", "8Gi").Info(), Status::Success()},
+      // Only whole GPUs as scalar (the shared-Status path): native reasons, then the GPU's.
+      {"explicit zero GPU, cpu short", MakePod().Req("5", "1Gi").Gpus(0).Obj(),
+       MakeNode("n").Alloc("4", "8Gi").Info(), Status::Unschedulable({"Insufficient cpu"})},
+      {"GPU pod short of pods, memory and GPUs", MakePod().Req("1", "9Gi").Gpus(1).Obj(),
+       MakeNode("n").Alloc("4", "8Gi").MaxPods(0).Info(),
+       Status::Unschedulable(
+           {"Too many pods", "Insufficient memory", "Insufficient nvidia.com/gpu"})},
       {"GPU from limits only",
        MakePod().Container(ContainerBuilder().Limit("nvidia.com/gpu", "1").Obj()).Obj(),
        MakeNode("n").Alloc("4", "8Gi").Info(),
@@ -165,6 +172,66 @@ TEST_CASE("PodFitsResources checks GPUs one by one", "[predicates][pod_fits_reso
   // enough once shares occupy both GPUs.
   CHECK(plugin.Filter(CycleState(), MakePod().Gpus(1).Obj(), two) ==
         Status::Unschedulable({"Insufficient nvidia.com/gpu"}));
+}
+
+}  // namespace
+}  // namespace nbsched::predicates
+
+namespace nbsched::predicates {
+namespace {
+
+// Upstream IsScalarResourceName counts names in the `*kubernetes.io/` domain
+// (IsPrefixedNativeResource) as scalars, so their capacity is enforced like an extended resource's,
+// though they are not extended resources (fit.go's ignored-resource lists never apply to them).
+TEST_CASE("PodFitsResources enforces kubernetes.io-domain resources",
+          "[predicates][pod_fits_resources]") {
+  using testing::ContainerBuilder;
+  using testing::MakeNode;
+  using testing::MakePod;
+  struct Row {
+    std::string name;
+    Pod pod;
+    NodeInfo node;
+    Status want;
+  };
+  const NodeInfo plain = MakeNode("plain").Alloc("4", "8Gi").Info();
+  // 2 kubernetes.io/foo allocatable, 1 used by a running pod → 1 free.
+  const NodeInfo has_foo = MakeNode("foo")
+                               .Alloc("4", "8Gi")
+                               .Res("kubernetes.io/foo", "2")
+                               .Info({MakePod().Res("kubernetes.io/foo", "1").Obj()});
+  const std::vector<Row> rows = {
+      {"kubernetes.io/foo on a node without it",
+       MakePod().Req("1", "1Gi").Res("kubernetes.io/foo", "10").Obj(), plain,
+       Status::Unschedulable({"Insufficient kubernetes.io/foo"})},
+      {"subdomain.kubernetes.io/foo from an init container",
+       MakePod()
+           .Req("1", "1Gi")
+           .InitContainer(ContainerBuilder("init").Req("subdomain.kubernetes.io/foo", "3").Obj())
+           .Obj(),
+       plain, Status::Unschedulable({"Insufficient subdomain.kubernetes.io/foo"})},
+      // 1 ≤ 1 free fits; 2 > 1 free does not.
+      {"kubernetes.io/foo fits what is free", MakePod().Res("kubernetes.io/foo", "1").Obj(),
+       has_foo, Status::Success()},
+      {"kubernetes.io/foo one over", MakePod().Res("kubernetes.io/foo", "2").Obj(), has_foo,
+       Status::Unschedulable({"Insufficient kubernetes.io/foo"})},
+      {"a zero kubernetes.io request is not checked", MakePod().Res("kubernetes.io/foo", "0").Obj(),
+       plain, Status::Success()},
+      // Sorted by name: example.com/bbb < kubernetes.io/foo; cpu first as always.
+      {"extended and kubernetes.io reasons together",
+       MakePod().Req("5", "1Gi").Res("kubernetes.io/foo", "1").Res("example.com/bbb", "1").Obj(),
+       plain,
+       Status::Unschedulable(
+           {"Insufficient cpu", "Insufficient example.com/bbb", "Insufficient kubernetes.io/foo"})},
+      // Neither native, scalar nor extended: upstream's Resource.Add drops these names.
+      {"a bare unknown name is ignored", MakePod().Res("foo", "1").Obj(), plain, Status::Success()},
+      {"a requests.-prefixed name is ignored", MakePod().Res("requests.example.com/foo", "1").Obj(),
+       plain, Status::Success()},
+  };
+  const PodFitsResources plugin;
+  for (const Row& row : rows) {
+    DYNAMIC_SECTION(row.name) { CHECK(plugin.Filter(CycleState(), row.pod, row.node) == row.want); }
+  }
 }
 
 }  // namespace

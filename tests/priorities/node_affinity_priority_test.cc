@@ -73,12 +73,34 @@ TEST_CASE("NodeAffinityPriority sums matching preferred weights, normalised to 1
                1, Expr("topology.kubernetes.io/zone", SelectorOp::kNotIn, {"zone-a"}))
            .Obj(),
        {100, 0, 0}},
+      // A term that does not parse matches no node (upstream fails the scoring cycle): raw 0,
+      // 3, 3 → 0, 100, 100, though NotIn would match all three.
+      {"a term that does not parse scores nothing",
+       MakePod()
+           .PreferredNodeAffinity(
+               5, Expr("topology.kubernetes.io/zone", SelectorOp::kNotIn, {"bad value: @#$%^"}))
+           .PreferredNodeAffinity(3, zone_a)
+           .Obj(),
+       {0, 100, 100}},
+      {"a key that does not parse scores nothing",
+       MakePod().PreferredNodeAffinity(5, Expr("a/b/c", SelectorOp::kDoesNotExist)).Obj(),
+       {0, 0, 0}},
       // Required terms do not score.
       {"required terms ignored", MakePod().RequiredNodeAffinity({zone_a}).Obj(), {0, 0, 0}},
   };
   const NodeAffinityPriority plugin;
+  const std::vector<const NodeInfo*> nodes = testing::AllNodes(*snapshot);
   for (const Row& row : rows) {
-    DYNAMIC_SECTION(row.name) { CHECK(testing::RunScores(plugin, row.pod, *snapshot) == row.want); }
+    DYNAMIC_SECTION(row.name) {
+      CHECK(testing::RunScores(plugin, row.pod, *snapshot) == row.want);
+      // ScoreAll (terms checked once per request) agrees with Score node by node.
+      std::vector<NodeScore> all(nodes.size());
+      plugin.ScoreAll(CycleState(), row.pod, nodes, all);
+      for (size_t j = 0; j < nodes.size(); ++j) {
+        CHECK(all[j].node == nodes[j]);
+        CHECK(all[j].score == plugin.Score(CycleState(), row.pod, *nodes[j]));
+      }
+    }
   }
 }
 
