@@ -39,9 +39,9 @@ constexpr std::string_view kClassSafeFilters[] = {
     "NoDiskConflict",        "PodToleratesNodeTaints", "CheckNodeMemoryPressure",
     "CheckNodeDiskPressure", "CheckNodePIDPressure",   "MatchInterPodAffinity"};
 constexpr std::string_view kClassSafeScores[] = {
-    "LeastRequestedPriority", "MostRequestedPriority",    "BalancedResourceAllocation",
-    "GPUAwarePriority",       "GPUFragmentationPriority", "NodeAffinityPriority",
-    "TaintTolerationPriority"};
+    "LeastRequestedPriority",  "MostRequestedPriority",    "BalancedResourceAllocation",
+    "GPUAwarePriority",        "GPUFragmentationPriority", "NodeAffinityPriority",
+    "TaintTolerationPriority", "GPUHeadroomPriority"};
 
 template <size_t N>
 bool Contains(const std::string_view (&list)[N], std::string_view name) {
