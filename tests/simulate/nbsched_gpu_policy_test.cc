@@ -16,9 +16,16 @@
 #include "scheduler/framework/runner.h"
 #include "scheduler/simulate/inputs.h"
 #include "scheduler/simulate/replay.h"
+#include "tests/testing/files.h"
 
 namespace nbsched::simulate {
 namespace {
+
+using testing::CsvCells;
+using testing::Lines;
+using testing::ReadFile;
+using testing::TempDir;
+using testing::WriteFile;
 
 namespace fs = std::filesystem;
 
@@ -28,41 +35,18 @@ const std::string kTraceDir =
     getenv("NBSCHED_TRACE_DIR") != nullptr ? getenv("NBSCHED_TRACE_DIR") : NBSCHED_TRACE_DIR;
 const std::string kSourceDir = NBSCHED_SOURCE_DIR;
 
-std::string Read(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
 // The header and the first `n` data rows of a trace file, written to `path`.
 void WriteHead(const std::string& from, int n, const std::string& path) {
-  std::istringstream in(Read(from));
+  std::istringstream in(ReadFile(from));
   std::ofstream out(path, std::ios::binary);
   std::string line;
   for (int i = 0; i <= n && std::getline(in, line); ++i) out << line << "\n";
 }
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "nbsched-gpu-XXXXXX").string();
-    path_ = mkdtemp(pattern.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string File(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  fs::path path_;
-};
-
 TEST_CASE("nbsched-gpu.yaml: the server's best-in-filter takes the simulator's decisions",
           "[simulate][nbsched_gpu]") {
   const std::string file = kSourceDir + "/examples/policies/nbsched-gpu.yaml";
-  auto loaded = config::LoadPolicy(Read(file), file, framework::Registry::Default(), 1);
+  auto loaded = config::LoadPolicy(ReadFile(file), file, framework::Registry::Default(), 1);
   REQUIRE(loaded.ok());
   REQUIRE((*loaded)->selection == framework::Selection::kBestInFilter);
   std::vector<std::string> scorers;
@@ -71,7 +55,7 @@ TEST_CASE("nbsched-gpu.yaml: the server's best-in-filter takes the simulator's d
 
   // 40 GPU nodes (174 GPUs) and 300 pods of the default list, inflated to 130 % of the GPUs:
   // the cluster fills, CPU runs short on some nodes and pods fail, so both scores decide.
-  TempDir dir;
+  TempDir dir{"nbsched-gpu"};
   WriteHead(kTraceDir + "/openb_node_list_gpu_node.csv", 40, dir.File("nodes.csv"));
   WriteHead(kTraceDir + "/openb_pod_list_default.csv", 300, dir.File("pods.csv"));
   auto cluster = LoadCluster(dir.File("nodes.csv"), false);

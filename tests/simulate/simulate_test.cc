@@ -18,63 +18,25 @@
 #include "scheduler/simulate/inputs.h"
 #include "scheduler/simulate/replay.h"
 #include "scheduler/simulate/simulate_main.h"
+#include "tests/testing/files.h"
 
 namespace nbsched::simulate {
 namespace {
+
+using testing::CsvCells;
+using testing::Lines;
+using testing::ReadFile;
+using testing::TempDir;
+using testing::WriteFile;
 
 namespace fs = std::filesystem;
 
 const std::string kTraceDir = NBSCHED_TRACE_DIR;
 const std::string kSourceDir = NBSCHED_SOURCE_DIR;
 
-// A fresh directory under /tmp, removed when the object goes.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "nbsched-sim-XXXXXX").string();
-    path_ = mkdtemp(pattern.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string File(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  fs::path path_;
-};
-
-std::string Read(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
-void Write(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-}
-
-std::vector<std::string> Lines(const std::string& text) {
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) out.push_back(line);
-  return out;
-}
-
-std::vector<std::string> Cells(const std::string& line) {
-  std::vector<std::string> out;
-  std::string cell;
-  std::istringstream in(line);
-  while (std::getline(in, cell, ',')) out.push_back(cell);
-  if (!line.empty() && line.back() == ',') out.push_back("");
-  return out;
-}
-
 // The first `n` data rows of a trace file, header included.
 std::string Head(const std::string& path, int n) {
-  const std::vector<std::string> lines = Lines(Read(path));
+  const std::vector<std::string> lines = Lines(ReadFile(path));
   std::string out;
   for (int i = 0; i <= n && i < static_cast<int>(lines.size()); ++i) out += lines[i] + "\n";
   return out;
@@ -104,25 +66,25 @@ int Simulate(std::vector<std::string> args) {
 // A small trace sample: the first 40 GPU nodes (174 GPUs) and the first 200 default pods
 // (170.15 GPUs requested).
 struct Sample {
-  TempDir dir;
+  TempDir dir{"nbsched-sim"};
   std::string nodes = dir.File("nodes.csv");
   std::string pods = dir.File("pods.csv");
   std::string lr = dir.File("least-requested.yaml");
   std::string fgd = dir.File("gpu-fragmentation.yaml");
   std::string aware = dir.File("gpu-aware.yaml");
   Sample() {
-    Write(nodes, Head(kTraceDir + "/openb_node_list_gpu_node.csv", 40));
-    Write(pods, Head(kTraceDir + "/openb_pod_list_default.csv", 200));
-    Write(lr, PolicyYaml("LeastRequestedPriority"));
-    Write(fgd, PolicyYaml("GPUFragmentationPriority"));
-    Write(aware, PolicyYaml("GPUAwarePriority"));
+    WriteFile(nodes, Head(kTraceDir + "/openb_node_list_gpu_node.csv", 40));
+    WriteFile(pods, Head(kTraceDir + "/openb_pod_list_default.csv", 200));
+    WriteFile(lr, PolicyYaml("LeastRequestedPriority"));
+    WriteFile(fgd, PolicyYaml("GPUFragmentationPriority"));
+    WriteFile(aware, PolicyYaml("GPUAwarePriority"));
   }
 };
 
 // The runs of the determinism case, made once (Catch re-enters a case for every section).
 struct DeterminismRuns {
   Sample s;
-  TempDir out;
+  TempDir out{"nbsched-sim"};
   DeterminismRuns() {
     const std::vector<std::string> base = {"--cluster",       s.nodes, "--workload", s.pods,
                                            "--arrival-scale", "1.3",   "--seed",     "42",
@@ -145,17 +107,17 @@ TEST_CASE("simulate is deterministic for a seed, whatever the threads and the ot
   const TempDir& out = runs.out;
   for (const std::string file : {"steps.csv", "nodes.csv", "alloc_grid.csv", "summary.csv"}) {
     DYNAMIC_SECTION(file << " is byte-identical across thread counts") {
-      const std::string a = Read(out.File("one-thread/" + file));
+      const std::string a = ReadFile(out.File("one-thread/" + file));
       CHECK(!a.empty());
-      CHECK(a == Read(out.File("two-threads/" + file)));
+      CHECK(a == ReadFile(out.File("two-threads/" + file)));
     }
     DYNAMIC_SECTION(file << ": one policy alone gives the rows it has in a two-policy run") {
       std::string subset;
-      for (const std::string& line : Lines(Read(out.File("one-thread/" + file)))) {
+      for (const std::string& line : Lines(ReadFile(out.File("one-thread/" + file)))) {
         if (line.starts_with("policy,") || line.starts_with("least-requested,"))
           subset += line + "\n";
       }
-      CHECK(subset == Read(out.File("alone/" + file)));
+      CHECK(subset == ReadFile(out.File("alone/" + file)));
     }
   }
 }
@@ -163,7 +125,7 @@ TEST_CASE("simulate is deterministic for a seed, whatever the threads and the ot
 TEST_CASE("simulate writes the contract's columns in order", "[simulate]") {
   struct Run {
     Sample s;
-    TempDir out;
+    TempDir out{"nbsched-sim"};
     Run() {
       REQUIRE(Simulate({"--cluster", s.nodes, "--workload", s.pods, "--policy", s.fgd, "--policy",
                         s.lr, "--arrival-scale", "1.3", "--seed", "42", "--out", out.File("o")}) ==
@@ -192,20 +154,20 @@ TEST_CASE("simulate writes the contract's columns in order", "[simulate]") {
   };
   for (const Row& row : rows) {
     DYNAMIC_SECTION(row.file) {
-      const std::vector<std::string> lines = Lines(Read(out.File("o/" + row.file)));
+      const std::vector<std::string> lines = Lines(ReadFile(out.File("o/" + row.file)));
       REQUIRE(!lines.empty());
       CHECK(lines[0].substr(0, row.columns.size()) == row.columns);
-      const size_t width = Cells(lines[0]).size();
-      for (size_t i = 1; i < lines.size(); ++i) CHECK(Cells(lines[i]).size() == width);
+      const size_t width = CsvCells(lines[0]).size();
+      for (size_t i = 1; i < lines.size(); ++i) CHECK(CsvCells(lines[i]).size() == width);
     }
   }
   // (On the full trace the cells never fall and never exceed x + 0.5; on 174 GPUs one 8-GPU pod
   // moves arrival by 4.6 points, so the x ± 1 fallback can borrow a later column.)
   SECTION("alloc_grid: one row per policy × seed, 131 cells, column 130 reached") {
-    const std::vector<std::string> lines = Lines(Read(out.File("o/alloc_grid.csv")));
+    const std::vector<std::string> lines = Lines(ReadFile(out.File("o/alloc_grid.csv")));
     REQUIRE(lines.size() == 3);
     for (size_t i = 1; i < lines.size(); ++i) {
-      const std::vector<std::string> cells = Cells(lines[i]);
+      const std::vector<std::string> cells = CsvCells(lines[i]);
       REQUIRE(cells.size() == 3 + 131);
       CHECK(cells[2] == "174000");  // C = 1000 · 174 GPUs
       for (int x = 0; x <= 130; ++x) {
@@ -216,24 +178,24 @@ TEST_CASE("simulate writes the contract's columns in order", "[simulate]") {
     }
   }
   SECTION("steps: one row per arrival, 'node' empty exactly when the pod failed") {
-    for (const std::string& line : Lines(Read(out.File("o/steps.csv")))) {
+    for (const std::string& line : Lines(ReadFile(out.File("o/steps.csv")))) {
       if (line.starts_with("policy,")) continue;
-      const std::vector<std::string> c = Cells(line);
+      const std::vector<std::string> c = CsvCells(line);
       CHECK((c[5] == "1") == !c[4].empty());
     }
   }
 }
 
 TEST_CASE("malformed trace rows are reported with their line, or skipped", "[simulate]") {
-  TempDir dir;
+  TempDir dir{"nbsched-sim"};
   const std::string pods = dir.File("pods.csv");
-  Write(pods,
-        "name,cpu_milli,memory_mib,num_gpu,gpu_milli\n"
-        "p0,1000,1024,1,500\n"
-        "p1,1000,1024,0,0\n"
-        "p2,1000,1024,2,500\n"  // line 4: a share over two GPUs
-        "p3,1000,1024,1,1000\n"
-        "p4,1000,x,0,0\n");  // line 6: not a number
+  WriteFile(pods,
+            "name,cpu_milli,memory_mib,num_gpu,gpu_milli\n"
+            "p0,1000,1024,1,500\n"
+            "p1,1000,1024,0,0\n"
+            "p2,1000,1024,2,500\n"  // line 4: a share over two GPUs
+            "p3,1000,1024,1,1000\n"
+            "p4,1000,x,0,0\n");  // line 6: not a number
   struct Row {
     std::string name;
     bool skip;
@@ -259,8 +221,8 @@ TEST_CASE("malformed trace rows are reported with their line, or skipped", "[sim
   SECTION("the command exits 1 without --skip-bad-rows, 0 with it") {
     const std::string nodes = dir.File("nodes.csv");
     const std::string policy = dir.File("p.yaml");
-    Write(nodes, "sn,cpu_milli,memory_mib,gpu,model\nn0,8000,16384,2,T4\n");
-    Write(policy, PolicyYaml("LeastRequestedPriority"));
+    WriteFile(nodes, "sn,cpu_milli,memory_mib,gpu,model\nn0,8000,16384,2,T4\n");
+    WriteFile(policy, PolicyYaml("LeastRequestedPriority"));
     const std::vector<std::string> args = {"--cluster", nodes,  "--workload", pods,
                                            "--policy",  policy, "--out",      dir.File("o")};
     CHECK(Simulate(args) == 1);
@@ -305,9 +267,9 @@ TEST_CASE("two 600-milli pods never share one GPU", "[simulate]") {
       const RunResult r = RunReplay(cluster, InOrderSequence(w), config);
       const std::vector<std::string> steps = Lines(r.steps);
       REQUIRE(steps.size() == 3);
-      CHECK(Cells(steps[0])[5] == "1");  // 600 placed
-      CHECK(Cells(steps[1])[5] == "0");  // 600 + 600 > 1000: fails
-      CHECK(Cells(steps[2])[5] == "1");  // 600 + 400 = 1000 fits
+      CHECK(CsvCells(steps[0])[5] == "1");  // 600 placed
+      CHECK(CsvCells(steps[1])[5] == "0");  // 600 + 600 > 1000: fails
+      CHECK(CsvCells(steps[2])[5] == "1");  // 600 + 400 = 1000 fits
       CHECK(r.pods_placed == 2);
     }
   }
@@ -321,13 +283,13 @@ TEST_CASE("Fig. 7: LeastRequested keeps the two workers within 10 points of CPU"
   RunConfig config;
   config.policy_name = "least-requested";
   config.policy = SimulationPolicy(
-      *LoadPolicy(Read(kSourceDir + "/examples/policies/least-requested.yaml")), 42, *w);
+      *LoadPolicy(ReadFile(kSourceDir + "/examples/policies/least-requested.yaml")), 42, *w);
   config.per_node = true;
   const RunResult r = RunReplay(*cluster, InOrderSequence(*w), config);
   // nodes.csv rows after step 4: worker-1 and worker-2 CPU fractions.
   std::map<std::string, double> cpu;
   for (const std::string& line : Lines(r.nodes)) {
-    const std::vector<std::string> c = Cells(line);
+    const std::vector<std::string> c = CsvCells(line);
     if (c[2] == "4") cpu[c[3]] = std::stod(c[4]);
   }
   REQUIRE(cpu.size() == 3);
@@ -352,11 +314,11 @@ TEST_CASE("on a small trace sample GPU-aware and FGD allocate at least as much G
     for (uint64_t seed : {42, 43, 44}) {
       RunConfig config;
       config.policy_name = name;
-      config.policy = SimulationPolicy(*LoadPolicy(Read(file)), seed, *w);
+      config.policy = SimulationPolicy(*LoadPolicy(ReadFile(file)), seed, *w);
       const auto sequence = ArrivalSequence(*w, cluster->gpu_capacity_milli, 1.3, seed);
       const RunResult r = RunReplay(*cluster, sequence, config);
       for (const std::string& line : Lines(r.steps)) {
-        const std::vector<std::string> c = Cells(line);
+        const std::vector<std::string> c = CsvCells(line);
         if (c[5] == "1") gpu_placed[name] += std::stoll(c[8]);
       }
     }
@@ -400,7 +362,7 @@ TEST_CASE("best-in-filter in the runner returns exactly the simulator's choice",
 
 TEST_CASE("the worked FGD example through the simulator", "[simulate]") {
   // gpu-replay.md §3: node A (f = 1000, 300), node B (f = 1000, 1000); the 250 share goes to A.
-  TempDir dir;
+  TempDir dir{"nbsched-sim"};
   const std::string cluster_file = dir.File("cluster.json");
   auto node = [](const std::string& name) {
     return R"({"kind":"Node","metadata":{"name":")" + name +
@@ -408,7 +370,7 @@ TEST_CASE("the worked FGD example through the simulator", "[simulate]") {
            R"("allocatable":{"cpu":"8","memory":"32Gi","pods":"110","nvidia.com/gpu":"2",)"
            R"("nbsched.io/gpu-milli":"2000"}}})";
   };
-  Write(
+  WriteFile(
       cluster_file,
       R"({"kind":"List","items":[)" + node("b") + "," + node("a") +
           R"(,{"kind":"Pod","metadata":{"name":"held","namespace":"d","uid":"u1",)"
@@ -428,10 +390,10 @@ TEST_CASE("the worked FGD example through the simulator", "[simulate]") {
       0, w);
   config.per_node = true;
   const RunResult r = RunReplay(*cluster, InOrderSequence(w), config);
-  CHECK(Cells(Lines(r.steps)[0])[4] == "a");
+  CHECK(CsvCells(Lines(r.steps)[0])[4] == "a");
   // A's GPUs: 700 + 250 of 2000 in use.
   for (const std::string& line : Lines(r.nodes)) {
-    const std::vector<std::string> c = Cells(line);
+    const std::vector<std::string> c = CsvCells(line);
     if (c[2] == "1" && c[3] == "a") CHECK(c[6] == "0.4750");
   }
 }

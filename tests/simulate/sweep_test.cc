@@ -25,60 +25,23 @@
 #include "scheduler/config/policy_loader.h"
 #include "scheduler/framework/registry.h"
 #include "scheduler/simulate/inputs.h"
+#include "tests/testing/files.h"
 
 extern char** environ;
 
 namespace nbsched::simulate {
 namespace {
 
+using testing::CsvCells;
+using testing::Lines;
+using testing::ReadFile;
+using testing::TempDir;
+using testing::WriteFile;
+
 namespace fs = std::filesystem;
 
 const std::string kSourceDir = NBSCHED_SOURCE_DIR;
 const std::string kBinary = NBSCHED_BINARY;
-
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "nbsched-sweep-XXXXXX").string();
-    path_ = mkdtemp(pattern.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string File(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  fs::path path_;
-};
-
-std::string Read(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
-void Write(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-}
-
-std::vector<std::string> Lines(const std::string& text) {
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) out.push_back(line);
-  return out;
-}
-
-std::vector<std::string> Cells(const std::string& line) {
-  std::vector<std::string> out;
-  std::string cell;
-  std::istringstream in(line);
-  while (std::getline(in, cell, ',')) out.push_back(cell);
-  if (!line.empty() && line.back() == ',') out.push_back("");
-  return out;
-}
 
 // A small cluster in the trace's node format: 30 nodes of four types (115 GPUs).
 std::string SampleNodes() {
@@ -151,7 +114,7 @@ RunOutput Run(const std::vector<std::string>& args, const std::string& err_path)
   const Process p = Start(args, err_path);
   RunOutput out;
   out.code = Wait(p);
-  out.err = Read(err_path);
+  out.err = ReadFile(err_path);
   return out;
 }
 
@@ -161,19 +124,19 @@ const std::vector<std::string> kFiles = {"steps.csv", "alloc_grid.csv", "summary
 // two seeds: 8 runs, 4 shards of 2 runs each, run as 4 processes at once; plus the unsharded
 // run.
 struct ShardRuns {
-  TempDir dir;
+  TempDir dir{"nbsched-sweep"};
   std::vector<std::string> base;
   ShardRuns() {
-    Write(dir.File("nodes.csv"), SampleNodes());
-    Write(dir.File("pods.csv"), SamplePods());
-    Write(dir.File("sweep.yaml"),
-          "points:\n"
-          "  - base: " +
-              kSourceDir +
-              "/examples/policies/gpu-fragmentation.yaml\n"
-              "    name: fgd-lr\n"
-              "    grid:\n"
-              "      w: {set: LeastRequestedPriority.weight, values: [0, 3]}\n");
+    WriteFile(dir.File("nodes.csv"), SampleNodes());
+    WriteFile(dir.File("pods.csv"), SamplePods());
+    WriteFile(dir.File("sweep.yaml"),
+              "points:\n"
+              "  - base: " +
+                  kSourceDir +
+                  "/examples/policies/gpu-fragmentation.yaml\n"
+                  "    name: fgd-lr\n"
+                  "    grid:\n"
+                  "      w: {set: LeastRequestedPriority.weight, values: [0, 3]}\n");
     base = {"simulate",
             "--cluster",
             dir.File("nodes.csv"),
@@ -206,7 +169,7 @@ struct ShardRuns {
     }
     for (const Process& p : procs) {
       const int code = Wait(p);
-      INFO(p.err_path << ": " << Read(p.err_path));
+      INFO(p.err_path << ": " << ReadFile(p.err_path));
       REQUIRE(code == 0);
     }
   }
@@ -236,20 +199,20 @@ TEST_CASE("4 shards run as 4 processes merge to the unsharded run's bytes, in an
       REQUIRE(r.code == 0);
       for (const std::string& file : kFiles) {
         INFO(file);
-        const std::string want = Read(s.dir.File("full/" + file));
+        const std::string want = ReadFile(s.dir.File("full/" + file));
         CHECK(Lines(want).size() > 1);
-        CHECK(Read(out + "/" + file) == want);
+        CHECK(ReadFile(out + "/" + file) == want);
       }
       // timing.csv: the same runs in the same order (only the seconds differ).
       auto runs = [](const std::string& text) {
         std::vector<std::string> out;
         for (const std::string& line : Lines(text)) {
-          const auto cells = Cells(line);
+          const auto cells = CsvCells(line);
           out.push_back(cells[0] + "," + cells[1]);
         }
         return out;
       };
-      CHECK(runs(Read(out + "/timing.csv")) == runs(Read(s.dir.File("full/timing.csv"))));
+      CHECK(runs(ReadFile(out + "/timing.csv")) == runs(ReadFile(s.dir.File("full/timing.csv"))));
     }
   }
 }
@@ -257,12 +220,12 @@ TEST_CASE("4 shards run as 4 processes merge to the unsharded run's bytes, in an
 TEST_CASE("each shard holds exactly the runs whose index is I mod N", "[simulate][shard]") {
   const ShardRuns& s = Shards();
   // The unsharded summary's runs in the sweep's order (policy-major).
-  const std::vector<std::string> all = Lines(Read(s.dir.File("full/summary.csv")));
+  const std::vector<std::string> all = Lines(ReadFile(s.dir.File("full/summary.csv")));
   REQUIRE(all.size() == 9);  // header + 4 policies x 2 seeds
-  CHECK(Cells(all[5])[0] == "fgd-lr[w=0]");
-  CHECK(Cells(all[7])[0] == "fgd-lr[w=3]");
+  CHECK(CsvCells(all[5])[0] == "fgd-lr[w=0]");
+  CHECK(CsvCells(all[7])[0] == "fgd-lr[w=3]");
   for (int i = 0; i < 4; ++i) {
-    const std::vector<std::string> rows = Lines(Read(s.Shard(i) + "/summary.csv"));
+    const std::vector<std::string> rows = Lines(ReadFile(s.Shard(i) + "/summary.csv"));
     REQUIRE(rows.size() == 3);
     CHECK(rows[1] == all[1 + static_cast<size_t>(i)]);
     CHECK(rows[2] == all[5 + static_cast<size_t>(i)]);
@@ -286,10 +249,10 @@ TEST_CASE("merge refuses overlapping, missing and mismatched shards", "[simulate
       fs::copy_file(entry.path(), dir + "/" + entry.path().filename().string(),
                     fs::copy_options::overwrite_existing);
     }
-    const auto lines = Lines(Read(dir + "/steps.csv"));
+    const auto lines = Lines(ReadFile(dir + "/steps.csv"));
     std::string text;
     for (size_t i = 0; i + 1 < lines.size(); ++i) text += lines[i] + "\n";
-    Write(dir + "/steps.csv", text);
+    WriteFile(dir + "/steps.csv", text);
     return dir;
   }();
   struct Case {
@@ -328,7 +291,7 @@ TEST_CASE("an unsharded run over a shard's directory leaves no stale shard.txt",
   args.insert(args.end(), {"--out", dir});
   REQUIRE(Run(args, s.dir.File("stale.err")).code == 0);
   CHECK(!fs::exists(dir + "/shard.txt"));
-  CHECK(Read(dir + "/summary.csv") == Read(s.dir.File("full/summary.csv")));
+  CHECK(ReadFile(dir + "/summary.csv") == ReadFile(s.dir.File("full/summary.csv")));
 }
 
 TEST_CASE("a shard is I/N with 0 <= I < N", "[simulate][shard]") {
@@ -352,7 +315,7 @@ TEST_CASE("a shard is I/N with 0 <= I < N", "[simulate][shard]") {
     }
   }
   // The flag itself: a usage error (exit 2).
-  TempDir dir;
+  TempDir dir{"nbsched-sweep"};
   const RunOutput r =
       Run({"simulate", "--cluster", "x", "--workload", "y", "--policy", "z", "--shard", "4/4"},
           dir.File("err"));
@@ -363,15 +326,15 @@ TEST_CASE("a shard is I/N with 0 <= I < N", "[simulate][shard]") {
 // ---- sweep files ----
 
 struct SweepFixture {
-  TempDir dir;
+  TempDir dir{"nbsched-sweep"};
   SweepFixture() {
-    Write(dir.File("base.yaml"),
-          "predicates: [PodFitsResources]\n"
-          "priorities:\n"
-          "  - {name: GPUFragmentationPriority, weight: 1}\n");
+    WriteFile(dir.File("base.yaml"),
+              "predicates: [PodFitsResources]\n"
+              "priorities:\n"
+              "  - {name: GPUFragmentationPriority, weight: 1}\n");
   }
   absl::StatusOr<std::vector<SweepPoint>> Load(const std::string& text) const {
-    Write(dir.File("sweep.yaml"), text);
+    WriteFile(dir.File("sweep.yaml"), text);
     return LoadSweepFile(dir.File("sweep.yaml"), framework::Registry::Default());
   }
 };
@@ -506,15 +469,15 @@ TEST_CASE("node scaling keeps an evenly spaced fraction of the nodes", "[simulat
 
 // One node with 2 GPUs; A (1 GPU, t 0..10), B (1 GPU, t 5..105), C (CPU only, t 20).
 struct DeparturesFixture {
-  TempDir dir;
+  TempDir dir{"nbsched-sweep"};
   DeparturesFixture() {
-    Write(dir.File("nodes.csv"), "sn,cpu_milli,memory_mib,gpu,model\nn0,64000,262144,2,T4\n");
-    Write(dir.File("pods.csv"),
-          "name,cpu_milli,memory_mib,num_gpu,gpu_milli,gpu_spec,qos,pod_phase,creation_time,"
-          "deletion_time,scheduled_time\n"
-          "a,1000,1024,1,1000,,LS,Running,0,10,0\n"
-          "b,1000,1024,1,1000,,LS,Running,5,105,5\n"
-          "c,1000,1024,0,0,,LS,Running,20,30,20\n");
+    WriteFile(dir.File("nodes.csv"), "sn,cpu_milli,memory_mib,gpu,model\nn0,64000,262144,2,T4\n");
+    WriteFile(dir.File("pods.csv"),
+              "name,cpu_milli,memory_mib,num_gpu,gpu_milli,gpu_spec,qos,pod_phase,creation_time,"
+              "deletion_time,scheduled_time\n"
+              "a,1000,1024,1,1000,,LS,Running,0,10,0\n"
+              "b,1000,1024,1,1000,,LS,Running,5,105,5\n"
+              "c,1000,1024,0,0,,LS,Running,20,30,20\n");
   }
   // The summary row of one run of least-requested with `extra` flags.
   std::vector<std::string> Summary(const std::vector<std::string>& extra) const {
@@ -533,10 +496,10 @@ struct DeparturesFixture {
     const RunOutput r = Run(args, dir.File("err"));
     INFO(r.err);
     REQUIRE(r.code == 0);
-    const auto lines = Lines(Read(dir.File("out/summary.csv")));
+    const auto lines = Lines(ReadFile(dir.File("out/summary.csv")));
     REQUIRE(lines.size() == 2);
-    REQUIRE(Cells(lines[0]).back() == "time_avg_alloc_gpu_pct");
-    return Cells(lines[1]);
+    REQUIRE(CsvCells(lines[0]).back() == "time_avg_alloc_gpu_pct");
+    return CsvCells(lines[1]);
   }
 };
 
@@ -566,9 +529,9 @@ TEST_CASE("time_avg_alloc_gpu_pct integrates the allocation over the arrival win
     const auto row = f.Summary({"--arrival-scale", "1.0", "--seed", "3"});
     double sum = 0;
     int steps = 0;
-    for (const std::string& line : Lines(Read(f.dir.File("out/steps.csv")))) {
+    for (const std::string& line : Lines(ReadFile(f.dir.File("out/steps.csv")))) {
       if (steps++ == 0) continue;  // header
-      sum += std::stod(Cells(line)[10]);
+      sum += std::stod(CsvCells(line)[10]);
     }
     REQUIRE(steps > 3);
     CHECK(std::stod(row.back()) == Approx(sum / (steps - 1)).margin(1e-3));
@@ -681,10 +644,10 @@ TEST_CASE("bench/sweep-job.yaml: an Indexed Job of N shards on a PVC, and a merg
   CHECK(static_cast<int64_t>(merge_args.size()) == 4 + n);  // no repeated directory
 
   // The ConfigMap's policies and sweep file load, as the pods will read them.
-  TempDir dir;
+  TempDir dir{"nbsched-sweep"};
   const YAML::Node data = by_kind["ConfigMap"][0]["data"];
   for (const auto& kv : data)
-    Write(dir.File(kv.first.as<std::string>()), kv.second.as<std::string>());
+    WriteFile(dir.File(kv.first.as<std::string>()), kv.second.as<std::string>());
   for (size_t i = 0; i + 1 < shard_args.size(); ++i) {
     const std::string& flag = shard_args[i];
     if (flag != "--policy" && flag != "--sweep") continue;

@@ -20,46 +20,22 @@
 #include "scheduler/simulate/simulate_main.h"
 #include "scheduler/simulate/usage_model.h"
 #include "tests/testing/builders.h"
+#include "tests/testing/files.h"
 
 namespace nbsched::simulate {
 namespace {
+
+using testing::CsvCells;
+using testing::Lines;
+using testing::ReadFile;
+using testing::TempDir;
+using testing::WriteFile;
 
 namespace fs = std::filesystem;
 using nbsched::testing::ContainerBuilder;
 using nbsched::testing::MakePod;
 
 const std::string kSourceDir = NBSCHED_SOURCE_DIR;
-
-std::string Read(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
-std::vector<std::string> Cells(const std::string& line) {
-  std::vector<std::string> out;
-  std::string cell;
-  std::istringstream in(line);
-  while (std::getline(in, cell, ',')) out.push_back(cell);
-  return out;
-}
-
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "nbsched-usage-XXXXXX").string();
-    path_ = mkdtemp(pattern.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string Path(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  fs::path path_;
-};
 
 int Simulate(std::vector<std::string> args) {
   args.insert(args.begin(), {"nbsched", "simulate", "--progress", "never", "--threads", "1"});
@@ -150,23 +126,23 @@ constexpr std::string_view kUsageAware =
 
 TEST_CASE("simulate --usage-model notebook is deterministic and writes the usage columns",
           "[simulate][usage]") {
-  TempDir dir;
-  { std::ofstream(dir.Path("usage-aware.yaml")) << kUsageAware; }
+  TempDir dir{"nbsched-usage"};
+  { std::ofstream(dir.File("usage-aware.yaml")) << kUsageAware; }
   auto run = [&](const std::string& out, const std::string& seed) {
     return Simulate({"--cluster", kSourceDir + "/examples/fig7-cluster.json", "--workload",
                      kSourceDir + "/examples/fig7-notebooks.json", "--policy",
-                     dir.Path("usage-aware.yaml"), "--policy",
+                     dir.File("usage-aware.yaml"), "--policy",
                      kSourceDir + "/examples/policies/least-requested.yaml", "--usage-model",
-                     "notebook", "--seed", seed, "--out", dir.Path(out)});
+                     "notebook", "--seed", seed, "--out", dir.File(out)});
   };
   REQUIRE(run("a", "42") == 0);
   REQUIRE(run("b", "42") == 0);
   REQUIRE(run("c", "7") == 0);
   for (const char* file : {"steps.csv", "nodes.csv", "summary.csv"}) {
-    CHECK(Read(dir.Path("a/") + file) == Read(dir.Path("b/") + file));
+    CHECK(ReadFile(dir.File("a/") + file) == ReadFile(dir.File("b/") + file));
   }
-  CHECK(Read(dir.Path("a/nodes.csv")) != Read(dir.Path("c/nodes.csv")));
-  const std::string nodes = Read(dir.Path("a/nodes.csv"));
+  CHECK(ReadFile(dir.File("a/nodes.csv")) != ReadFile(dir.File("c/nodes.csv")));
+  const std::string nodes = ReadFile(dir.File("a/nodes.csv"));
   CHECK(nodes.starts_with(
       "policy,seed,step,node,cpu_frac,memory_frac,gpu_frac,cpu_used_frac,memory_used_frac,"
       "cpu_limit_frac,memory_limit_frac\n"));
@@ -176,13 +152,13 @@ TEST_CASE("simulate --usage-model notebook is deterministic and writes the usage
   std::string line;
   std::getline(in, line);
   while (std::getline(in, line)) {
-    const auto c = Cells(line);
+    const auto c = CsvCells(line);
     differs = differs || std::abs(std::stod(c[4]) - std::stod(c[7])) > 0.05;
   }
   CHECK(differs);
   CHECK(Simulate({"--cluster", kSourceDir + "/examples/fig7-cluster.json", "--workload",
                   kSourceDir + "/examples/fig7-notebooks.json", "--policy",
-                  dir.Path("usage-aware.yaml"), "--usage-model", "peak", "--out", dir.Path("d")}) ==
+                  dir.File("usage-aware.yaml"), "--usage-model", "peak", "--out", dir.File("d")}) ==
         2);
 }
 
@@ -210,7 +186,7 @@ Fig7Result RunFig7(const std::string& policy_yaml, uint64_t seed) {
   std::map<int, std::map<std::string, std::vector<std::string>>> rows;
   std::istringstream in(r.nodes);
   for (std::string line; std::getline(in, line);) {
-    auto c = Cells(line);
+    auto c = CsvCells(line);
     rows[std::stoi(c[2])][c[3]] = c;
   }
   Fig7Result out;
@@ -230,7 +206,8 @@ Fig7Result RunFig7(const std::string& policy_yaml, uint64_t seed) {
 
 TEST_CASE("Fig. 7 on usage: usage-aware placement balances measured CPU better",
           "[simulate][usage]") {
-  const std::string request_balanced = Read(kSourceDir + "/examples/policies/least-requested.yaml");
+  const std::string request_balanced =
+      ReadFile(kSourceDir + "/examples/policies/least-requested.yaml");
   const std::string usage_aware(kUsageAware);
   // The seed of bench/fig7.sh (docs/fig7.md). Measured: request-balanced's workers drift 53.0
   // points apart after the 4th pod, usage-aware's at most 18.4; both place 14 of 20.
