@@ -11,6 +11,7 @@
 
 #include "tests/testing/fake_apiserver.h"
 #include "tests/testing/http_client.h"
+#include "tests/testing/k8s_json.h"
 #include "tests/testing/process.h"
 #include "tests/testing/subprocess.h"
 
@@ -23,13 +24,7 @@ using testing::FakeApiServer;
 using testing::HttpClient;
 using testing::Subprocess;
 
-json Node(const std::string& name) {
-  return {{"kind", "Node"},
-          {"metadata", {{"name", name}, {"labels", {{"kubernetes.io/hostname", name}}}}},
-          {"status",
-           {{"allocatable", {{"cpu", "4"}, {"memory", "16Gi"}, {"pods", "110"}}},
-            {"conditions", {{{"type", "Ready"}, {"status", "True"}}}}}}};
-}
+json Node(const std::string& name) { return testing::ReadyNodeJson(name); }
 
 json Pod(const std::string& name, const std::string& cpu, const std::string& node) {
   json pod = {

@@ -16,6 +16,7 @@
 
 #include "tests/testing/fake_apiserver.h"
 #include "tests/testing/http_client.h"
+#include "tests/testing/k8s_json.h"
 #include "tests/testing/process.h"
 #include "tests/testing/subprocess.h"
 
@@ -28,13 +29,7 @@ using testing::FakeApiServer;
 using testing::HttpClient;
 using testing::Subprocess;
 
-json Node(const std::string& name) {
-  return {{"kind", "Node"},
-          {"metadata", {{"name", name}, {"labels", {{"kubernetes.io/hostname", name}}}}},
-          {"status",
-           {{"allocatable", {{"cpu", "4"}, {"memory", "16Gi"}, {"pods", "110"}}},
-            {"conditions", {{{"type", "Ready"}, {"status", "True"}}}}}}};
-}
+json Node(const std::string& name) { return testing::ReadyNodeJson(name); }
 
 json Notebook(const std::string& name) {
   return {{"kind", "Pod"},
