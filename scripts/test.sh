@@ -25,8 +25,9 @@ if [[ "${NBSCHED_SKIP_SANITIZE:-0}" != 1 ]]; then
   SANITIZE_TARGETS=(nbsched nbsched_model_tests nbsched_codec_tests nbsched_predicates_tests
     nbsched_priorities_tests nbsched_framework_tests nbsched_config_tests nbsched_service_tests
     nbsched_e2e_tests nbsched_http_server_tests nbsched_ops_tests nbsched_hostile_client_tests
-    nbsched_tls_tests nbsched_shutdown_tests)
-  SANITIZE_LABELS='^(model|codec|predicates|priorities|framework|config|service|e2e|server|fuzz)$'
+    nbsched_tls_tests nbsched_shutdown_tests nbsched_serve_options_tests nbsched_usage_explain_tests
+    nbsched_live_e2e_tests nbsched_usage_e2e_tests nbsched_state_tests)
+  SANITIZE_LABELS='^(model|codec|predicates|priorities|framework|config|service|e2e|server|state|fuzz)$'
   if grep -q '^add_subdirectory(fuzz_regressions)' tests/CMakeLists.txt; then
     SANITIZE_TARGETS+=(nbsched_fuzz_regression_tests)
   fi
