@@ -9,6 +9,8 @@
 # Where buildah/root or a kustomize-v5 kubectl are missing those tests report Skipped, not failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# As in build.sh: ccache keyed on checkout-relative paths, for the sanitizer build too.
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}" CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-true}"
 ./scripts/install-deps.sh
 ./scripts/build.sh
 if ! command -v buildah >/dev/null || [[ "$(id -u)" -ne 0 ]]; then
