@@ -161,6 +161,17 @@ except OSError:
     pass
 w("Machine: %s, %d cores, %s. Release build." % (cpu, os.cpu_count() or 0, platform.platform()))
 w("")
-open("docs/gpu-replay.md", "w").write("\n".join(lines))
+# Only this script's own section is rewritten: what other scripts (gpu-bound.sh,
+# gpu-departures.sh) and people wrote after its end marker stays.
+section = "<!-- gpu-replay:begin (bench/gpu-replay.sh writes this section) -->\n" + \
+    "\n".join(lines) + "\n<!-- gpu-replay:end -->\n"
+path = "docs/gpu-replay.md"
+text = open(path).read() if os.path.exists(path) else ""
+b, e = "<!-- gpu-replay:begin", "<!-- gpu-replay:end -->"
+if b in text and e in text:
+    text = text[:text.index(b)] + section + text[text.index(e) + len(e) + 1:]
+else:
+    text = section + text
+open(path, "w").write(text)
 print("gpu-replay: wrote docs/gpu-replay.md", file=sys.stderr)
 PY
