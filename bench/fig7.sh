@@ -9,7 +9,7 @@
 # OvercommitRiskPriority) and against the offline oracle (bench/fig7_oracle.h: the least largest
 # worker CPU-usage gap after the 4th pod that any placement achieves), on two workloads: the
 # paper's identical notebooks (examples/fig7-notebooks.json) and a mixed KubeSpawner profile_list
-# (examples/fig7-profiles.json); seed 42 and the sweep of seeds 1..100, plus an ablation of the
+# (examples/fig7-profiles.json); seed 42, the sweep of seeds 1..100 (and 101..200 held out), plus an ablation of the
 # usage-aware policy's two terms. Writes docs/fig7-usage.png, docs/fig7-usage-profiles.png,
 # docs/fig7-usage-seeds.png and the usage half of docs/fig7.md.
 #
@@ -63,7 +63,7 @@ for uw in 1 4; do
   printf '%s\npriorities:\n  - {name: UsageBalancedPriority, weight: %s, args: {memoryWeight: 0}}\n  - {name: OvercommitRiskPriority, weight: 1}\nselection: best-in-filter\n' \
     "$preds" "$uw" > "$policies/usage-aware-weight-$uw.yaml"
 done
-seeds=$(seq 1 100 | sed 's/^/--seed /')
+seeds=$(seq 1 200 | sed 's/^/--seed /')
 for w in notebooks profiles; do
   "$bin" simulate --cluster examples/fig7-cluster.json --workload "examples/fig7-$w.json" \
     --policy "$policies/request-balanced.yaml" --policy "$policies/usage-aware.yaml" \

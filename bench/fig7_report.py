@@ -25,6 +25,7 @@ MAIN = ["request-balanced", "usage-aware"]
 ABLATION = ["usage-balanced-only", "overcommit-risk-only", "usage-aware-cpu-memory",
             "usage-aware-weight-1", "usage-aware-weight-4"]
 SEEDS = range(1, 101)
+HELD_OUT = range(101, 201)  # a second sample: is a difference between variants more than noise?
 BAR = 10.0  # percentage points (issue 19's Done-when)
 
 L = []
@@ -97,10 +98,11 @@ for wl in WORKLOADS:
     sweep[wl], sweep_placed[wl] = load("%s/usage-sweep-%s" % (out, wl))
     oracle[wl] = {int(r["seed"]): (float(r["oracle_gap"]), int(r["oracle_placed"]))
                   for r in csv.DictReader(open("%s/oracle-%s.csv" % (out, wl)))}
+ALL = list(SEEDS) + list(HELD_OUT)
 gap = {(wl, p, s): worst_gap(sweep[wl][(p, s)]) for wl in WORKLOADS for p in MAIN + ABLATION
-       for s in SEEDS}
+       for s in ALL}
 lim = {(wl, p, s): limit_ratio(sweep[wl][(p, s)]) for wl in WORKLOADS for p in MAIN + ABLATION
-       for s in SEEDS}
+       for s in ALL}
 
 # Plots: seed 42 per workload (usage lines per node), and the per-seed largest gaps.
 for wl, png in (("notebooks", "docs/fig7-usage.png"), ("profiles", "docs/fig7-usage-profiles.png")):
@@ -195,19 +197,22 @@ for wl in WORKLOADS:
 w("")
 w("### Seeds 1–100")
 w("")
-w("| workload | placement | mean largest gap (points) | seeds within 10 points at every step | of the seeds where the oracle is within 10 | mean largest gap above the oracle's | mean largest Σ limits / allocatable |")
-w("|---|---|---|---|---|---|---|")
+w("| workload | placement | mean largest gap (points) | seeds within 10 points at every step | of the seeds where the oracle is within 10 | mean largest gap above the oracle's | mean largest Σ limits / allocatable | held out, seeds 101–200: mean largest gap | within 10 at every step |")
+w("|---|---|---|---|---|---|---|---|---|")
 for wl in WORKLOADS:
     orc = [oracle[wl][s][0] for s in SEEDS]
     reach = [s for s in SEEDS if oracle[wl][s][0] <= BAR]
-    w("| %s | offline oracle | %.1f | %d / 100 | %d / %d | 0 | – |" % (
-        wl, sum(orc) / 100, len(reach), len(reach), len(reach)))
+    orc_ho = [oracle[wl][s][0] for s in HELD_OUT]
+    w("| %s | offline oracle | %.1f | %d / 100 | %d / %d | 0 | – | %.1f | %d / 100 |" % (
+        wl, sum(orc) / 100, len(reach), len(reach), len(reach), sum(orc_ho) / 100,
+        cnt(x <= BAR for x in orc_ho)))
     for p in MAIN + ABLATION:
         g = [gap[(wl, p, s)] for s in SEEDS]
-        w("| %s | `%s` | %.1f | %d / 100 | %d / %d | %.1f | %.3f |" % (
+        g_ho = [gap[(wl, p, s)] for s in HELD_OUT]
+        w("| %s | `%s` | %.1f | %d / 100 | %d / %d | %.1f | %.3f | %.1f | %d / 100 |" % (
             wl, p, sum(g) / 100, cnt(x <= BAR for x in g), cnt(gap[(wl, p, s)] <= BAR for s in reach),
             len(reach), sum(gap[(wl, p, s)] - oracle[wl][s][0] for s in SEEDS) / 100,
-            sum(lim[(wl, p, s)] for s in SEEDS) / 100))
+            sum(lim[(wl, p, s)] for s in SEEDS) / 100, sum(g_ho) / 100, cnt(x <= BAR for x in g_ho)))
 w("")
 w("Ablation rows: `usage-balanced-only` is `UsageBalancedPriority` (CPU) alone, `overcommit-risk-only`")
 w("is `OvercommitRiskPriority` alone, `usage-aware-cpu-memory` is usage-aware with")
@@ -264,29 +269,38 @@ w("  mean %.3f to %.3f (request-balanced placement does not depend on usage: the
      sum(lim[(pr, "usage-aware", s)] for s in SEEDS) / 100))
 w("  seed). Most of that comes from balancing usage, which the model draws in proportion to each")
 w("  pod's CPU limit (`usage-balanced-only`: %.3f); `OvercommitRiskPriority` adds the rest." % ub_lim)
-# The claims below are checked here, so a rerun that contradicts them fails instead of lying.
+def mean_of(wl, p, seeds):
+    return sum(gap[(wl, p, s)] for s in seeds) / len(seeds)
+
+
+def wins(wl, a, b):
+    """Seeds of 1..200 where a's largest gap is below b's, and above."""
+    return (cnt(gap[(wl, a, s)] < gap[(wl, b, s)] - 1e-9 for s in ALL),
+            cnt(gap[(wl, a, s)] > gap[(wl, b, s)] + 1e-9 for s in ALL))
+
+
+variants = ["usage-aware"] + [p for p in ABLATION if p != "overcommit-risk-only"]
 for wl in WORKLOADS:
-    for p in ABLATION:
-        assert mean_gap(wl, "usage-aware") <= mean_gap(wl, p) + 0.05, (wl, p)
-ua_lim = sum(lim[(pr, "usage-aware", s)] for s in SEEDS) / 100
-assert ua_lim <= ub_lim
-w("* **The ablation** (no priority formula changed): no variant has a lower mean largest gap than")
-w("  usage-aware on either workload (%.1f on identical notebooks, where `usage-balanced-only` ties"
-  % mean_gap(nb, "usage-aware"))
-w("  at %.1f; %.1f on mixed profiles, the variants %.1f–%.1f). `UsageBalancedPriority` alone meets"
-  % (mean_gap(nb, "usage-balanced-only"), mean_gap(pr, "usage-aware"),
-     min(mean_gap(pr, p) for p in ABLATION), max(mean_gap(pr, p) for p in ABLATION)))
-w("  the bar on %d / 100 identical-notebook seeds (usage-aware %d), so the limits term costs a few"
-  % (cnt(gap[(nb, "usage-balanced-only", s)] <= BAR for s in SEEDS),
-     cnt(gap[(nb, "usage-aware", s)] <= BAR for s in SEEDS)))
-w("  seeds there, where it carries no information (identical limits); on mixed profiles it lowers")
-w("  the mean gap. Making it a tie-break (weight 4) or an equal (weight 1) raises the mean gap on")
-w("  both workloads, as does balancing memory usage too. These differences (1–2 points of mean gap,")
-w("  a few seeds) are small against usage-aware's distance to the oracle (%.1f and %.1f points), so"
+    lo = min(mean_of(wl, p, HELD_OUT) for p in variants)
+    hi = max(mean_of(wl, p, HELD_OUT) for p in variants)
+    w_a, w_b = wins(wl, "usage-aware", "request-balanced")
+    w("* **%s, seeds 1–200**: usage-aware's largest gap is below request-balanced's on %d seeds"
+      % ("Identical notebooks" if wl == nb else "Mixed profiles", w_a))
+    w("  and above it on %d (mean %.1f against %.1f). The usage-aware variants of the ablation"
+      % (w_b, mean_of(wl, "usage-aware", ALL), mean_of(wl, "request-balanced", ALL)))
+    w("  (`UsageBalancedPriority` alone, with memory, weights 1 and 4) lie within %.1f–%.1f points"
+      % (min(mean_of(wl, p, SEEDS) for p in variants), max(mean_of(wl, p, SEEDS) for p in variants)))
+    w("  of mean largest gap on seeds 1–100 and %.1f–%.1f on 101–200, and their order changes" % (lo, hi))
+    w("  between the two samples: %s is lowest on 1–100, %s on 101–200."
+      % (min(variants, key=lambda p: mean_of(wl, p, SEEDS)),
+         min(variants, key=lambda p: mean_of(wl, p, HELD_OUT))))
+w("* **So no priority formula or weight was changed**: the differences between the usage-aware")
+w("  variants are within the seed-to-seed noise of 100 seeds, while the distance to the oracle")
+w("  (%.1f points on identical notebooks, %.1f on mixed profiles, seeds 1–100) is not. What the"
   % (sum(gap[(nb, "usage-aware", s)] - oracle[nb][s][0] for s in SEEDS) / 100,
      sum(gap[(pr, "usage-aware", s)] - oracle[pr][s][0] for s in SEEDS) / 100))
-w("  `usage-aware.yaml` keeps its weights; what the oracle has and no online policy has is the")
-w("  usage of the pods still to come.")
+w("  oracle has and no online policy has is the usage of the pods still to come: choosing weights")
+w("  on one sample of seeds would only fit that sample.")
 w("")
 w("<details><summary>Per seed: largest gap after the 4th pod (points): oracle / usage-aware / request-balanced</summary>")
 w("")
