@@ -5,7 +5,9 @@
 //
 // usage: nbsched_fig7_oracle --cluster C.json --workload W.json --seed S [--seed S2 ...]
 //            [--workers worker-1,worker-2] [--after 4]
-// prints: seed,oracle_gap,oracle_placed,leaves   (gap in percentage points, 2 decimals)
+// prints: seed,oracle_gap,oracle_placed,leaves,oracle_limit_ratio,limit_oracle_placed
+//   (gap in percentage points, 2 decimals; the least largest Σ limits / allocatable after the last
+//   pod, 4 decimals, and the pods that placement places)
 
 #include "bench/fig7_oracle.h"
 
@@ -67,7 +69,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "fig7_oracle: no worker %s with allocatable cpu\n", workers.c_str());
     return 1;
   }
-  std::printf("seed,oracle_gap,oracle_placed,leaves\n");
+  std::printf("seed,oracle_gap,oracle_placed,leaves,oracle_limit_ratio,limit_oracle_placed\n");
   for (uint64_t seed : seeds) {
     auto sequence =
         nbsched::simulate::ApplyUsageModel(nbsched::simulate::InOrderSequence(*workload),
@@ -76,9 +78,12 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "fig7_oracle: %s\n", std::string(sequence.status().message()).c_str());
       return 1;
     }
-    const auto r = nbsched::fig7::Oracle(nbsched::fig7::PodsOf(*sequence), w1, w2, after);
-    std::printf("%llu,%.2f,%lld,%lld\n", static_cast<unsigned long long>(seed), r.best_gap,
-                static_cast<long long>(r.placed), static_cast<long long>(r.leaves));
+    const auto pods = nbsched::fig7::PodsOf(*sequence);
+    const auto r = nbsched::fig7::Oracle(pods, w1, w2, after);
+    const auto l = nbsched::fig7::LimitOracle(pods, w1, w2);
+    std::printf("%llu,%.2f,%lld,%lld,%.4f,%lld\n", static_cast<unsigned long long>(seed),
+                r.best_gap, static_cast<long long>(r.placed), static_cast<long long>(r.leaves),
+                l.best_gap, static_cast<long long>(l.placed));
   }
   return 0;
 }

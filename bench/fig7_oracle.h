@@ -17,6 +17,7 @@
 //
 // Exhaustive depth-first search with branch and bound (a branch stops once its worst gap reaches
 // the best complete one; identical workers are tried once). 20 pods: at most 2^20 leaves.
+// LimitOracle does the same for the least largest Σ limits / allocatable after the last pod.
 // Header-only (bench/fig7_oracle.cc and tests/simulate/usage_simulate_test.cc include it).
 
 #include <algorithm>
@@ -33,12 +34,14 @@ namespace nbsched::fig7 {
 struct OraclePod {
   int64_t cpu_request = 0, memory_request = 0;  // effective requests (millicores, bytes)
   int64_t cpu_usage = 0;                        // expected usage (millicores)
+  int64_t cpu_limit = 0, memory_limit = 0;      // Pod::limits (millicores, bytes)
 };
 
 struct OracleWorker {
   int64_t cpu_alloc = 0, memory_alloc = 0, pods_alloc = 0;
   int64_t cpu_requested = 0, memory_requested = 0, pods = 0;  // already running
   int64_t cpu_used = 0;                                       // the running pods' expected usage
+  int64_t cpu_limits = 0, memory_limits = 0;                  // the running pods' Pod::limits
 };
 
 struct OracleResult {
@@ -103,6 +106,54 @@ struct Search {
   }
 };
 
+// The same enumeration for the other Done-when figure: the least achievable largest Σ limits /
+// allocatable (cpu or memory, either worker) once every pod has arrived. Limits only grow, so a
+// branch stops once its largest ratio reaches the best complete one.
+struct LimitSearch {
+  const std::vector<OraclePod>* pods;
+  OracleWorker w[2];
+  std::vector<int> current, best_assignment;
+  double best = std::numeric_limits<double>::infinity();
+
+  static double Ratio(const OracleWorker& n) {
+    return std::max(static_cast<double>(n.cpu_limits) / n.cpu_alloc,
+                    static_cast<double>(n.memory_limits) / n.memory_alloc);
+  }
+  void Run(size_t i) {
+    const double worst = std::max(Ratio(w[0]), Ratio(w[1]));
+    if (worst >= best) return;
+    if (i == pods->size()) {
+      best = worst;
+      best_assignment = current;
+      return;
+    }
+    const OraclePod& p = (*pods)[i];
+    bool any = false;
+    for (int k = 0; k < 2; ++k) {
+      if (k == 1 && Search::Same(w[0], w[1]) && w[0].cpu_limits == w[1].cpu_limits &&
+          w[0].memory_limits == w[1].memory_limits) {
+        break;
+      }
+      if (!Search::Fits(w[k], p)) continue;
+      any = true;
+      OracleWorker saved = w[k];
+      w[k].cpu_requested += p.cpu_request;
+      w[k].memory_requested += p.memory_request;
+      w[k].pods += 1;
+      w[k].cpu_used += p.cpu_usage;
+      w[k].cpu_limits += p.cpu_limit;
+      w[k].memory_limits += p.memory_limit;
+      current[i] = k;
+      Run(i + 1);
+      w[k] = saved;
+    }
+    if (!any) {
+      current[i] = -1;
+      Run(i + 1);
+    }
+  }
+};
+
 }  // namespace internal
 
 /// The least achievable largest CPU-usage gap (points) over steps after+1 .. pods.size().
@@ -123,6 +174,23 @@ inline OracleResult Oracle(const std::vector<OraclePod>& pods, const OracleWorke
   return r;
 }
 
+/// The least achievable largest Σ limits / allocatable after the last pod (best_gap holds it, as
+/// a ratio; assignment and placed as for Oracle).
+inline OracleResult LimitOracle(const std::vector<OraclePod>& pods, const OracleWorker& w1,
+                                const OracleWorker& w2) {
+  internal::LimitSearch s;
+  s.pods = &pods;
+  s.w[0] = w1;
+  s.w[1] = w2;
+  s.current.assign(pods.size(), -1);
+  s.Run(0);
+  OracleResult r;
+  r.best_gap = s.best;
+  r.assignment = s.best_assignment;
+  r.placed = std::count_if(r.assignment.begin(), r.assignment.end(), [](int a) { return a >= 0; });
+  return r;
+}
+
 /// A worker of the cluster with the running pods bound to it (their usage: Pod::expected_usage).
 inline OracleWorker WorkerOf(const simulate::Cluster& cluster, const std::string& name) {
   OracleWorker w;
@@ -138,6 +206,8 @@ inline OracleWorker WorkerOf(const simulate::Cluster& cluster, const std::string
     w.memory_requested += pod->request.memory;
     w.pods += 1;
     w.cpu_used += pod->expected_usage.milli_cpu;
+    w.cpu_limits += pod->limits.milli_cpu;
+    w.memory_limits += pod->limits.memory;
   }
   return w;
 }
@@ -146,8 +216,9 @@ inline OracleWorker WorkerOf(const simulate::Cluster& cluster, const std::string
 inline std::vector<OraclePod> PodsOf(const std::vector<simulate::SimPod>& sequence) {
   std::vector<OraclePod> out;
   for (const auto& sp : sequence) {
-    out.push_back(
-        {sp.pod->request.milli_cpu, sp.pod->request.memory, sp.pod->expected_usage.milli_cpu});
+    out.push_back({sp.pod->request.milli_cpu, sp.pod->request.memory,
+                   sp.pod->expected_usage.milli_cpu, sp.pod->limits.milli_cpu,
+                   sp.pod->limits.memory});
   }
   return out;
 }

@@ -260,6 +260,13 @@ TEST_CASE("The Fig. 7 oracle finds the least largest usage gap under the policie
   CHECK(full.best_gap == Catch::Detail::Approx(0.0));
   CHECK(full.placed == 4);
   CHECK(full.assignment[4] == -1);
+  // The Σ limits oracle: limits 3, 2, 2, 1 CPU on two 4-CPU workers end at best 4 / 4 (3 + 1
+  // and 2 + 2): the largest ratio is 1.0 (the memory limits are 0).
+  std::vector<fig7::OraclePod> limited = {
+      {500, 0, 0, 3000, 0}, {500, 0, 0, 2000, 0}, {500, 0, 0, 2000, 0}, {500, 0, 0, 1000, 0}};
+  const fig7::OracleResult packed = fig7::LimitOracle(limited, Worker(4000), Worker(4000));
+  CHECK(packed.best_gap == Catch::Detail::Approx(1.0));
+  CHECK(packed.assignment == std::vector<int>{0, 1, 1, 0});
   // A busy pod that fits only on one worker must go there: 900/1000 = 90 points.
   const std::vector<fig7::OraclePod> forced = {{500, 1 << 30, 0}, {500, 1 << 30, 900}};
   CHECK(fig7::Oracle(forced, Worker(500), Worker(1000), 0).best_gap == Catch::Detail::Approx(90.0));
@@ -304,6 +311,19 @@ TEST_CASE("Fig. 7 structural facts: oracle, usage-aware and request-balanced (be
   const Fig7Result ua = RunFig7(usage_aware, 42, kProfiles);
   CHECK(ua.placed == lr.placed);
   CHECK(ua.max_limit_ratio < lr.max_limit_ratio);
+  // ... which is the least any placement achieves there (measured 2.275; nodes.csv: 4 decimals).
+  auto cluster = LoadCluster(kSourceDir + "/examples/fig7-cluster.json", false);
+  auto w = LoadWorkload(kSourceDir + kProfiles, false);
+  REQUIRE(cluster.ok());
+  REQUIRE(w.ok());
+  auto sequence = ApplyUsageModel(InOrderSequence(*w), UsageModel::kNotebook, 42);
+  REQUIRE(sequence.ok());
+  const double least_limits =
+      fig7::LimitOracle(fig7::PodsOf(*sequence), fig7::WorkerOf(*cluster, "worker-1"),
+                        fig7::WorkerOf(*cluster, "worker-2"))
+          .best_gap;
+  CHECK(least_limits <= ua.max_limit_ratio + 0.0001);
+  CHECK(least_limits < lr.max_limit_ratio);
   // The oracle bounds every online policy from below on every seed.
   for (uint64_t seed = 1; seed <= 20; ++seed) {
     INFO("seed " << seed);
