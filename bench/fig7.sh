@@ -3,17 +3,24 @@
 # (guarantees 500m CPU / 1G) added one by one; per-node CPU and memory requested vs number of
 # pods, for LeastRequested (the paper's policy), BalancedResourceAllocation, MostRequested and
 # the default policy (examples/policy.yaml). Writes docs/fig7.png and docs/fig7.md.
-# Then the same on USAGE (interfaces.md §11): the pods' usage drawn from the seeded notebook
-# activity model (--usage-model notebook, seed 42), per-node CPU and memory usage for
-# request-balanced placement (LeastRequested) against usage-aware placement
-# (UsageBalancedPriority + OvercommitRiskPriority). Writes docs/fig7-usage.png.
+# Then the same on USAGE (interfaces.md §11, issue 19): the pods' usage drawn from the seeded
+# notebook activity model (--usage-model notebook), request-balanced placement (LeastRequested)
+# against usage-aware placement (examples/policies/usage-aware.yaml: UsageBalancedPriority +
+# OvercommitRiskPriority) and against the offline oracle (bench/fig7_oracle.h: the least largest
+# worker CPU-usage gap after the 4th pod that any placement achieves), on two workloads: the
+# paper's identical notebooks (examples/fig7-notebooks.json) and a mixed KubeSpawner profile_list
+# (examples/fig7-profiles.json); seed 42, the sweep of seeds 1..100 (and 101..200 held out), plus an ablation of the
+# usage-aware policy's two terms. Writes docs/fig7-usage.png, docs/fig7-usage-profiles.png,
+# docs/fig7-usage-seeds.png and the usage half of docs/fig7.md.
 #
-# usage: bench/fig7.sh      env: NBSCHED=path/to/nbsched (default build/nbsched), OUT=dir
+# usage: bench/fig7.sh      env: NBSCHED=path/to/nbsched (default build/nbsched),
+#                                ORACLE=path/to/nbsched_fig7_oracle (default build/bench/...), OUT=dir
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${NBSCHED:-build/nbsched}
 out=${OUT:-build/fig7}
-if [ ! -x "$bin" ]; then ./scripts/build.sh; fi
+oracle=${ORACLE:-build/bench/nbsched_fig7_oracle}
+if [ ! -x "$bin" ] || [ ! -x "$oracle" ]; then ./scripts/build.sh; fi
 # Debian's interpreter (python3-matplotlib), not a pyenv/venv one that may lack it.
 py=${PYTHON:-python3}
 [ -x /usr/bin/python3 ] && [ -z "${PYTHON:-}" ] && py=/usr/bin/python3
@@ -40,126 +47,38 @@ YAML
   --title "Fig. 7: notebook pods on 1 tainted master + 2 workers (4 CPU / 8Gi)" >/dev/null
 cp "$out/fig7-nodes.png" docs/fig7.png
 
-# Fig. 7 on usage: request-balanced against usage-aware, the same pods with seeded usage.
+# Fig. 7 on usage: request-balanced against usage-aware and the oracle, both workloads.
 cp examples/policies/least-requested.yaml "$policies/request-balanced.yaml"
-cat > "$policies/usage-aware.yaml" <<'YAML'
-predicates: [CheckNodeCondition, CheckNodeUnschedulable, PodFitsResources, MatchNodeSelector,
-             PodToleratesNodeTaints]
-priorities:
-  - {name: UsageBalancedPriority, weight: 2, args: {memoryWeight: 0}}
-  - {name: OvercommitRiskPriority, weight: 1}
-selection: best-in-filter
-YAML
-"$bin" simulate --cluster examples/fig7-cluster.json --workload examples/fig7-notebooks.json \
-  --policy "$policies/request-balanced.yaml" --policy "$policies/usage-aware.yaml" \
-  --usage-model notebook --seed 42 --out "$out/usage" --progress never
-seeds=$(seq 1 100 | sed 's/^/--seed /')
-# shellcheck disable=SC2086
-"$bin" simulate --cluster examples/fig7-cluster.json --workload examples/fig7-notebooks.json \
-  --policy "$policies/request-balanced.yaml" --policy "$policies/usage-aware.yaml" \
-  --usage-model notebook $seeds --out "$out/usage-sweep" --progress never
+cp examples/policies/usage-aware.yaml "$policies/usage-aware.yaml"
+# The ablation: each term of usage-aware alone, and usage balance on cpu and memory.
+preds='predicates: [CheckNodeCondition, CheckNodeUnschedulable, PodFitsResources, MatchNodeSelector, PodToleratesNodeTaints]'
+printf '%s\npriorities:\n  - {name: UsageBalancedPriority, weight: 1, args: {memoryWeight: 0}}\nselection: best-in-filter\n' \
+  "$preds" > "$policies/usage-balanced-only.yaml"
+printf '%s\npriorities:\n  - {name: OvercommitRiskPriority, weight: 1}\nselection: best-in-filter\n' \
+  "$preds" > "$policies/overcommit-risk-only.yaml"
+printf '%s\npriorities:\n  - {name: UsageBalancedPriority, weight: 2}\n  - {name: OvercommitRiskPriority, weight: 1}\nselection: best-in-filter\n' \
+  "$preds" > "$policies/usage-aware-cpu-memory.yaml"
+# The weight of usage balance against the limits term (usage-aware: 2 to 1).
+for uw in 1 4; do
+  printf '%s\npriorities:\n  - {name: UsageBalancedPriority, weight: %s, args: {memoryWeight: 0}}\n  - {name: OvercommitRiskPriority, weight: 1}\nselection: best-in-filter\n' \
+    "$preds" "$uw" > "$policies/usage-aware-weight-$uw.yaml"
+done
+seeds=$(seq 1 200 | sed 's/^/--seed /')
+for w in notebooks profiles; do
+  "$bin" simulate --cluster examples/fig7-cluster.json --workload "examples/fig7-$w.json" \
+    --policy "$policies/request-balanced.yaml" --policy "$policies/usage-aware.yaml" \
+    --usage-model notebook --seed 42 --out "$out/usage-$w" --progress never
+  # shellcheck disable=SC2086
+  "$bin" simulate --cluster examples/fig7-cluster.json --workload "examples/fig7-$w.json" \
+    --policy "$policies/request-balanced.yaml" --policy "$policies/usage-aware.yaml" \
+    --policy "$policies/usage-balanced-only.yaml" --policy "$policies/overcommit-risk-only.yaml" \
+    --policy "$policies/usage-aware-cpu-memory.yaml" --policy "$policies/usage-aware-weight-1.yaml" \
+    --policy "$policies/usage-aware-weight-4.yaml" \
+    --usage-model notebook $seeds --out "$out/usage-sweep-$w" --progress never
+  # shellcheck disable=SC2086
+  "$oracle" --cluster examples/fig7-cluster.json --workload "examples/fig7-$w.json" $seeds \
+    > "$out/oracle-$w.csv"
+done
 
-"$py" - "$out" <<'PY'
-import collections, csv, sys
-import matplotlib
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
-out = sys.argv[1]
-rows = list(csv.DictReader(open(out + "/nodes.csv")))
-steps = list(csv.DictReader(open(out + "/steps.csv")))
-policies = []
-for r in rows:
-    if r["policy"] not in policies:
-        policies.append(r["policy"])
-def cpu(p, step, node):
-    for r in rows:
-        if r["policy"] == p and r["step"] == str(step) and r["node"] == node:
-            return 100 * float(r["cpu_frac"])
-    return float("nan")
-L = []
-w = L.append
-w("# Fig. 7: notebook pods on a small cluster")
-w("")
-w("Generated by `bench/fig7.sh`. Cluster `examples/fig7-cluster.json`: a master (2 CPU / 4Gi,")
-w("tainted `node-role.kubernetes.io/master:NoSchedule`, control-plane pods) and two workers")
-w("(4 CPU / 8Gi, a 100m flannel pod each). Workload `examples/fig7-notebooks.json`: 20 KubeSpawner")
-w("notebook pods (guarantees 500m CPU / 1G, limits 1 / 2G), added one at a time, never deleted.")
-w("Each policy decides like `selection: best-in-filter` (`nbsched simulate`).")
-w("")
-w("![Fig. 7](fig7.png)")
-w("")
-w("| policy | worker-1 / worker-2 CPU % after 4 pods | after 8 pods | pods placed of 20 |")
-w("|---|---|---|---|")
-for p in policies:
-    placed = sum(1 for s in steps if s["policy"] == p and s["placed"] == "1")
-    w("| `%s` | %.1f / %.1f | %.1f / %.1f | %d |" % (p, cpu(p, 4, "worker-1"), cpu(p, 4, "worker-2"),
-      cpu(p, 8, "worker-1"), cpu(p, 8, "worker-2"), placed))
-w("")
-w("LeastRequested (the paper's policy) alternates between the workers, so their CPU stays within")
-w("one pod (12.5 points) of each other; MostRequested fills one worker first.")
-w("")
-
-# ---- Fig. 7 on usage ----
-def per_step(path):
-    res = collections.defaultdict(lambda: collections.defaultdict(dict))
-    for r in csv.DictReader(open(path)):
-        res[(r["policy"], int(r["seed"]))][int(r["step"])][r["node"]] = r
-    return res
-def worst_gap(steps):
-    return max(100 * abs(float(st["worker-1"]["cpu_used_frac"]) - float(st["worker-2"]["cpu_used_frac"]))
-               for k, st in steps.items() if k > 4)
-def max_limit(steps):
-    last = steps[max(steps)]
-    return max(float(last[n][c]) for n in ("worker-1", "worker-2")
-               for c in ("cpu_limit_frac", "memory_limit_frac"))
-run = per_step(out + "/usage/nodes.csv")
-sweep = per_step(out + "/usage-sweep/nodes.csv")
-names = ["request-balanced", "usage-aware"]
-fig, axes = plt.subplots(2, 2, figsize=(11, 7), sharex=True, sharey=True)
-for i, p in enumerate(names):
-    steps = run[(p, 42)]
-    xs = sorted(steps)
-    for j, (col, what) in enumerate((("cpu_used_frac", "CPU"), ("memory_used_frac", "memory"))):
-        ax = axes[i][j]
-        for node, style in (("worker-1", "-o"), ("worker-2", "-s"), ("master", ":")):
-            ax.plot(xs, [100 * float(steps[x][node][col]) for x in xs], style, ms=3, label=node)
-        ax.set_title("%s: %s usage" % (p, what))
-        ax.set_ylabel("% of allocatable")
-        ax.grid(alpha=0.3)
-        if i == 1:
-            ax.set_xlabel("notebook pods added")
-axes[0][0].legend()
-fig.suptitle("Fig. 7 on usage: seeded notebook usage (seed 42), 1 master + 2 workers (4 CPU / 8Gi)")
-fig.tight_layout()
-fig.savefig("docs/fig7-usage.png", dpi=110)
-w("## Fig. 7 on usage (interfaces.md §11)")
-w("")
-w("The same cluster and pods, each notebook's steady usage drawn from the seeded notebook activity")
-w("model (`--usage-model notebook --seed 42`; README \"Usage- and limits-aware priorities\"): 70 %")
-w("idle (0.5–3 % of the CPU limit), 20 % active (10–40 %), 10 % busy (70–100 %). Request-balanced")
-w("is `least-requested.yaml`; usage-aware is `UsageBalancedPriority` (weight 2, CPU only) +")
-w("`OvercommitRiskPriority` (weight 1). Lines: per-node CPU and memory **usage** (nodes.csv")
-w("`cpu_used_frac`, `memory_used_frac`) after each pod.")
-w("")
-w("![Fig. 7 on usage](fig7-usage.png)")
-w("")
-w("| policy | largest worker CPU-usage gap after the 4th pod, seed 42 (points) | largest Σ limits / allocatable, seed 42 | seeds 1-100: mean largest gap | seeds 1-100: within 10 points at every step | pods placed |")
-w("|---|---|---|---|---|---|")
-for p in names:
-    gaps = [worst_gap(sweep[(p, s)]) for s in range(1, 101)]
-    placed = sum(1 for s in csv.DictReader(open(out + "/usage/steps.csv")) if s["policy"] == p and s["placed"] == "1")
-    w("| `%s` | %.1f | %.3f | %.1f | %d / 100 | %d |" % (p, worst_gap(run[(p, 42)]), max_limit(run[(p, 42)]),
-      sum(gaps) / len(gaps), sum(g <= 10 for g in gaps), placed))
-w("")
-w("Usage-aware placement sends each notebook to the worker that really uses less CPU, so the")
-w("workers' usage stays much closer than under request-balanced placement, which alternates")
-w("blindly. It cannot keep them within 10 points at every step for every seed: a busy notebook")
-w("at its 1-CPU limit is 25 points of a 4-CPU worker, so after one arrives the gap is at least")
-w("25 points minus the lead the other worker had, and each worker takes only 7 notebooks by")
-w("requests (500m of 3900m free), so once one is full the rest must go to the other. Σ limits")
-w("are equal here (every notebook has the same 1 CPU / 2G limits and both workers end with 7);")
-w("OvercommitRiskPriority separates workers only when limits differ.")
-w("")
-open("docs/fig7.md", "w").write("\n".join(L))
-PY
-echo "fig7: wrote docs/fig7.png, docs/fig7-usage.png and docs/fig7.md" >&2
+"$py" bench/fig7_report.py "$out"
+echo "fig7: wrote docs/fig7.png, docs/fig7-usage*.png and docs/fig7.md" >&2
