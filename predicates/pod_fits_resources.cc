@@ -156,7 +156,8 @@ void PodFitsResources::PreFilter(CycleState& state, const Pod& pod, const Snapsh
 
 Status PodFitsResources::Filter(const CycleState& state, const Pod& pod,
                                 const NodeInfo& node) const {
-  const PodFit* prepared = state.Read<PodFit>(kName);
+  // A pod without scalar requests (most notebooks) asks for no GPU: nothing to read.
+  const PodFit* prepared = pod.request.scalars.empty() ? nullptr : state.Read<PodFit>(kName);
   const PodFit fit = prepared != nullptr ? *prepared : PodFitOf(pod);
   if (fit.only_whole_gpus) return WholeGpuFit(pod, fit.demand, node);
   if (!Insufficient(pod, node, nullptr)) return Status::Success();

@@ -28,7 +28,8 @@ void NodeAffinityPriority::ScoreAll(const CycleState&, const Pod& pod,
   std::vector<std::pair<CompiledNodeSelectorTerm, int64_t>> terms;
   if (pod.node_affinity) {
     for (const PreferredSchedulingTerm& term : pod.node_affinity->preferred) {
-      if (term.weight != 0) terms.emplace_back(CompiledNodeSelectorTerm(term.preference), term.weight);
+      if (term.weight != 0)
+        terms.emplace_back(CompiledNodeSelectorTerm(term.preference), term.weight);
     }
   }
   if (terms.empty()) {

@@ -47,8 +47,7 @@ TEST_CASE("A compiled node selector term agrees with the string matcher on every
       {"user-node", {{"hub.jupyter.org/node-purpose", "user"}, {"zone", "a"}, {"gpus", "4"}}},
       {"core-node", {{"hub.jupyter.org/node-purpose", "core"}, {"zone", "b"}}},
       {"bare-node", {}},
-      {"gpu-node",
-       {{"nvidia.com/gpu.product", "A100-SXM4-80GB"}, {"zone", "a"}, {"gpus", "8"}}},
+      {"gpu-node", {{"nvidia.com/gpu.product", "A100-SXM4-80GB"}, {"zone", "a"}, {"gpus", "8"}}},
   };
   std::vector<LabelIds> ids;
   for (const NodeRow& n : nodes) ids.push_back(LabelIds::Of(n.labels));
@@ -135,12 +134,14 @@ TEST_CASE("A compiled map selector agrees with MapSelectorMatches", "[model][lab
   const std::vector<Row> rows = {
       {"empty selector matches every node", {}, {true, true, true}},
       {"one label", {{"nvidia.com/gpu.product", "A100-SXM4-80GB"}}, {true, false, false}},
-      {"two labels", {{"nvidia.com/gpu.product", "A100-SXM4-80GB"}, {"zone", "a"}},
+      {"two labels",
+       {{"nvidia.com/gpu.product", "A100-SXM4-80GB"}, {"zone", "a"}},
        {true, false, false}},
       {"a known value on the wrong key", {{"zone", "A100-SXM4-80GB"}}, {false, false, false}},
       {"unknown value", {{"zone", std::string(kNeverValue)}}, {false, false, false}},
       {"unknown key", {{std::string(kNeverKey), "a"}}, {false, false, false}},
-      {"unknown key beside a matching one", {{std::string(kNeverKey), "a"}, {"zone", "a"}},
+      {"unknown key beside a matching one",
+       {{std::string(kNeverKey), "a"}, {"zone", "a"}},
        {false, false, false}},
   };
   for (const Row& row : rows) {

@@ -1,8 +1,8 @@
 #include "scheduler/model/selectors.h"
 
-#include "scheduler/model/label_ids.h"
-
 #include <catch2/catch.hpp>
+
+#include "scheduler/model/label_ids.h"
 
 namespace nbsched {
 namespace {

@@ -4,12 +4,11 @@
 /// (kubernetes-semantics.md §5.2) and a helper that runs PreScore → Score → NormalizeScore as the
 /// runner does.
 
+#include <catch2/catch.hpp>
 #include <cstdint>
 #include <memory>
 #include <span>
 #include <vector>
-
-#include <catch2/catch.hpp>
 
 #include "scheduler/model/plugin.h"
 #include "scheduler/model/snapshot.h"
