@@ -610,6 +610,28 @@ void BM_Z2jhGpuFilterPrioritize(benchmark::State& state) {
   FilterPrioritize(state, Case::kZ2jhGpu);
 }
 
+// What the label ids cost where snapshots are made: a full rebuild (every NodeInfo built again,
+// its labels interned) and one bind (NodeInfo::WithPod + Snapshot::WithNodeInfo, the assume
+// cache's path), on the varied cluster.
+void BM_SnapshotRebuild(benchmark::State& state) {
+  const Fixture& f = GetFixture(static_cast<int>(state.range(0)), Case::kZ2jhCpu);
+  for (auto _ : state) {
+    auto rebuilt = SnapshotBuilder(*f.snapshot).Build();
+    benchmark::DoNotOptimize(rebuilt);
+  }
+  state.counters["nodes"] = static_cast<double>(state.range(0));
+}
+
+void BM_AssumeBind(benchmark::State& state) {
+  const Fixture& f = GetFixture(static_cast<int>(state.range(0)), Case::kZ2jhCpu);
+  const auto& node = f.snapshot->nodes()[f.snapshot->nodes().size() / 2];
+  auto pod = std::make_shared<const Pod>(*node->pods().front());
+  for (auto _ : state) {
+    auto next = f.snapshot->WithNodeInfo(node->WithPod(pod));
+    benchmark::DoNotOptimize(next);
+  }
+}
+
 void Sizes(benchmark::internal::Benchmark* b) {
   for (int n : {100, 1000, 5000, 10000}) b->Arg(n);
   b->Unit(benchmark::kMicrosecond);
@@ -621,6 +643,8 @@ BENCHMARK(BM_Z2jhGpuFilterPrioritize)->Apply(Sizes);
 BENCHMARK(BM_Filter)->Apply(Sizes);
 BENCHMARK(BM_Prioritize)->Apply(Sizes);
 BENCHMARK(BM_Explain)->Arg(100)->Arg(5000)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_SnapshotRebuild)->Arg(5000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_AssumeBind)->Arg(5000)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 }  // namespace nbsched

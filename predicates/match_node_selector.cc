@@ -1,6 +1,9 @@
 #include "predicates/match_node_selector.h"
 
+#include <optional>
 #include <string>
+
+#include "scheduler/model/label_ids.h"
 
 namespace nbsched::predicates {
 namespace {
@@ -16,14 +19,39 @@ bool Matches(const Pod& pod, const Node& node) {
   return true;
 }
 
+// The pod's nodeSelector and required terms compiled once per request (PreFilter).
+struct Compiled {
+  CompiledMapSelector node_selector;
+  std::optional<CompiledNodeSelectorTerms> required;
+
+  bool Matches(const NodeInfo& node) const {
+    if (!node_selector.Matches(node.label_ids())) return false;
+    return !required || required->Matches(node.label_ids(), node.node().labels, node.name());
+  }
+};
+
 }  // namespace
+
+void MatchNodeSelector::PreFilter(CycleState& state, const Pod& pod, const Snapshot&) const {
+  if (Skip(state, pod)) return;
+  Compiled compiled{.node_selector = CompiledMapSelector(pod.node_selector), .required = {}};
+  if (pod.node_affinity && pod.node_affinity->required) {
+    compiled.required.emplace(*pod.node_affinity->required);
+  }
+  state.Write(kName, std::move(compiled));
+}
 
 bool MatchNodeSelector::Skip(const CycleState&, const Pod& pod) const {
   return pod.node_selector.empty() && !(pod.node_affinity && pod.node_affinity->required);
 }
 
-Status MatchNodeSelector::Filter(const CycleState&, const Pod& pod, const NodeInfo& node) const {
-  if (Matches(pod, node.node())) return Status::Success();
+Status MatchNodeSelector::Filter(const CycleState& state, const Pod& pod,
+                                 const NodeInfo& node) const {
+  // Without PreFilter (a caller judging one node), the string matcher: the same answer.
+  const Compiled* compiled = state.Read<Compiled>(kName);
+  if (compiled != nullptr ? compiled->Matches(node) : Matches(pod, node.node())) {
+    return Status::Success();
+  }
   static const Status kFailure = Status::UnschedulableAndUnresolvable({std::string(kReason)});
   return kFailure;
 }

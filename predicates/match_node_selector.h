@@ -12,6 +12,8 @@ class MatchNodeSelector final : public FilterPlugin {
  public:
   static constexpr std::string_view kName = "MatchNodeSelector";
   std::string_view Name() const override { return kName; }
+  /// Compiles the pod's nodeSelector and required terms against the interned label ids.
+  void PreFilter(CycleState& state, const Pod& pod, const Snapshot& snapshot) const override;
   bool Skip(const CycleState& state, const Pod& pod) const override;
   Status Filter(const CycleState& state, const Pod& pod, const NodeInfo& node) const override;
 };

@@ -124,22 +124,46 @@ const Status& NativeOrGpuFailure(unsigned native, bool gpu_short) {
 
 }  // namespace
 
-Status PodFitsResources::Filter(const CycleState&, const Pod& pod, const NodeInfo& node) const {
+namespace {
+
+// The pod's facts every node's check reads, computed once per request (PreFilter).
+struct PodFit {
+  GpuDemand demand;
+  bool only_whole_gpus = false;
+};
+
+PodFit PodFitOf(const Pod& pod) { return {PodGpuDemand(pod), OnlyWholeGpus(pod)}; }
+
+// OnlyWholeGpus pods: the native shortages, then at most the GPU one (Insufficient's order).
+Status WholeGpuFit(const Pod& pod, const GpuDemand& demand, const NodeInfo& node) {
+  const int64_t want = pod.request.scalars.begin()->second;
+  const Resources& alloc = node.allocatable();
+  const Resources& used = node.requested();
+  // As Insufficient: the count first; the per-GPU fit only when the count did not report.
+  const bool counted_short = want > 0 && want > alloc.scalars.Get(kResourceNvidiaGpu) -
+                                                    used.scalars.Get(kResourceNvidiaGpu);
+  const bool gpu_short = counted_short || (!demand.none() && !node.gpus().Fits(demand));
+  const unsigned native = NativeShortage(pod, node);
+  if (native == 0 && !gpu_short) return Status::Success();
+  return NativeOrGpuFailure(native, gpu_short);
+}
+
+}  // namespace
+
+void PodFitsResources::PreFilter(CycleState& state, const Pod& pod, const Snapshot&) const {
+  state.Write(kName, PodFitOf(pod));
+}
+
+Status PodFitsResources::Filter(const CycleState& state, const Pod& pod,
+                                const NodeInfo& node) const {
+  // A pod without scalar requests (most notebooks) asks for no GPU: nothing to read.
+  const PodFit* prepared = pod.request.scalars.empty() ? nullptr : state.Read<PodFit>(kName);
+  const PodFit fit = prepared != nullptr ? *prepared : PodFitOf(pod);
+  if (fit.only_whole_gpus) return WholeGpuFit(pod, fit.demand, node);
   if (!Insufficient(pod, node, nullptr)) return Status::Success();
   // Pods without scalar or GPU requests can only be short of the four native resources.
-  if (pod.request.scalars.empty() && PodGpuDemand(pod).none()) {
+  if (pod.request.scalars.empty() && fit.demand.none()) {
     return NativeFailure(NativeShortage(pod, node));
-  }
-  if (OnlyWholeGpus(pod)) {
-    const int64_t want = pod.request.scalars.begin()->second;
-    const Resources& alloc = node.allocatable();
-    const Resources& used = node.requested();
-    // As Insufficient: the count first; the per-GPU fit only when the count did not report.
-    const bool counted_short = want > 0 && want > alloc.scalars.Get(kResourceNvidiaGpu) -
-                                                      used.scalars.Get(kResourceNvidiaGpu);
-    const GpuDemand demand = PodGpuDemand(pod);
-    const bool gpu_short = counted_short || (!demand.none() && !node.gpus().Fits(demand));
-    return NativeOrGpuFailure(NativeShortage(pod, node), gpu_short);
   }
   std::vector<std::string> reasons;  // every reason, not just the first, as upstream
   static_cast<void>(Insufficient(pod, node, &reasons));

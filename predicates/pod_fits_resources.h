@@ -13,6 +13,8 @@ class PodFitsResources final : public FilterPlugin {
  public:
   static constexpr std::string_view kName = "PodFitsResources";
   std::string_view Name() const override { return kName; }
+  /// The pod's GPU demand, once per request.
+  void PreFilter(CycleState& state, const Pod& pod, const Snapshot& snapshot) const override;
   Status Filter(const CycleState& state, const Pod& pod, const NodeInfo& node) const override;
 };
 

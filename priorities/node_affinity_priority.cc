@@ -1,6 +1,9 @@
 #include "priorities/node_affinity_priority.h"
 
+#include <utility>
 #include <vector>
+
+#include "scheduler/model/label_ids.h"
 
 namespace nbsched::priorities {
 
@@ -20,20 +23,24 @@ int64_t NodeAffinityPriority::Score(const CycleState&, const Pod& pod, const Nod
 void NodeAffinityPriority::ScoreAll(const CycleState&, const Pod& pod,
                                     std::span<const NodeInfo* const> nodes,
                                     std::span<NodeScore> out) const {
-  // The terms that can match anything: weight ≠ 0 and parsing, checked once per request.
-  std::vector<const PreferredSchedulingTerm*> terms;
+  // The terms that can match anything (weight ≠ 0), compiled once per request against the
+  // interned label ids (a term that does not parse compiles to "matches nothing").
+  std::vector<std::pair<CompiledNodeSelectorTerm, int64_t>> terms;
   if (pod.node_affinity) {
     for (const PreferredSchedulingTerm& term : pod.node_affinity->preferred) {
-      if (term.weight != 0 && NodeSelectorTermParses(term.preference)) terms.push_back(&term);
+      if (term.weight != 0)
+        terms.emplace_back(CompiledNodeSelectorTerm(term.preference), term.weight);
     }
+  }
+  if (terms.empty()) {
+    for (size_t j = 0; j < nodes.size(); ++j) out[j] = {nodes[j], 0};
+    return;
   }
   for (size_t j = 0; j < nodes.size(); ++j) {
     const NodeInfo& node = *nodes[j];
     int64_t sum = 0;
-    for (const PreferredSchedulingTerm* term : terms) {
-      if (ParsedNodeSelectorTermMatches(term->preference, node.node().labels, node.name())) {
-        sum += term->weight;
-      }
+    for (const auto& [term, weight] : terms) {
+      if (term.Matches(node.label_ids(), node.node().labels, node.name())) sum += weight;
     }
     out[j] = {nodes[j], sum};
   }

@@ -157,17 +157,39 @@ void SelectorSpreadPriority::PreScore(CycleState& state, const Pod& pod, const S
   state.Write(kName, DefaultSelector(pod, snapshot));
 }
 
+namespace {
+
+int64_t CountMatching(const SpreadSelector& selector, const Pod& pod, const NodeInfo& node) {
+  int64_t count = 0;
+  for (const auto& p : node.pods()) {
+    // Pods being deleted do not count for spreading (upstream countMatchingPods).
+    if (p->namespace_ == pod.namespace_ && !p->deleting && selector.Matches(p->labels)) ++count;
+  }
+  return count;
+}
+
+}  // namespace
+
 int64_t SelectorSpreadPriority::Score(const CycleState& state, const Pod& pod,
                                       const NodeInfo& node) const {
   if (pod.has_topology_spread_constraints) return 0;
   const SpreadSelector* selector = state.Read<SpreadSelector>(kName);
   if (selector == nullptr || selector->Empty()) return 0;
-  int64_t count = 0;
-  for (const auto& p : node.pods()) {
-    // Pods being deleted do not count for spreading (upstream countMatchingPods).
-    if (p->namespace_ == pod.namespace_ && !p->deleting && selector->Matches(p->labels)) ++count;
+  return CountMatching(*selector, pod, node);
+}
+
+void SelectorSpreadPriority::ScoreAll(const CycleState& state, const Pod& pod,
+                                      std::span<const NodeInfo* const> nodes,
+                                      std::span<NodeScore> out) const {
+  const SpreadSelector* selector =
+      pod.has_topology_spread_constraints ? nullptr : state.Read<SpreadSelector>(kName);
+  if (selector == nullptr || selector->Empty()) {
+    for (size_t j = 0; j < nodes.size(); ++j) out[j] = {nodes[j], 0};
+    return;
   }
-  return count;
+  for (size_t j = 0; j < nodes.size(); ++j) {
+    out[j] = {nodes[j], CountMatching(*selector, pod, *nodes[j])};
+  }
 }
 
 void SelectorSpreadPriority::NormalizeScore(const CycleState&, const Pod& pod,

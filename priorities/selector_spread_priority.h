@@ -19,6 +19,9 @@ class SelectorSpreadPriority final : public DirectScorePlugin<SelectorSpreadPrio
   void NormalizeScore(const CycleState& state, const Pod& pod,
                       std::span<NodeScore> scores) const override;
   int64_t Score(const CycleState& state, const Pod& pod, const NodeInfo& node) const override;
+  /// As Score on every node, with the selector read from the state once, not once per node.
+  void ScoreAll(const CycleState& state, const Pod& pod, std::span<const NodeInfo* const> nodes,
+                std::span<NodeScore> out) const override;
 };
 
 }  // namespace nbsched::priorities

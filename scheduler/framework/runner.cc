@@ -34,30 +34,77 @@ std::vector<const FilterPlugin*> ActiveFilters(const Policy& policy, const Cycle
   return active;
 }
 
-Status RunFilters(std::span<const FilterPlugin* const> filters, const CycleState& state,
-                  const Pod& pod, const NodeInfo& node) {
-  // The common failure is one predicate: its Status is returned as is (no copy of the reasons).
-  Status first;
+// Several predicates' failures as one Status: the reasons in filter order, Unschedulable only
+// when every part is (an Error counts as unresolvable, and so does a lone Error).
+Status MergeFailures(std::span<const Status> failed) {
   std::vector<std::string> reasons;
   bool unresolvable = false;
-  for (const FilterPlugin* filter : filters) {
-    Status s = filter->Filter(state, pod, node);
-    if (s.ok()) continue;
+  for (const Status& s : failed) {
     unresolvable |= s.code() != Status::Code::kUnschedulable;
-    if (first.ok()) {
-      first = std::move(s);
-      continue;
-    }
-    if (reasons.empty()) reasons = first.reasons();
     reasons.insert(reasons.end(), s.reasons().begin(), s.reasons().end());
-  }
-  if (first.ok()) return first;
-  if (reasons.empty()) {
-    if (first.code() != Status::Code::kError) return first;  // one predicate failed
-    reasons = first.reasons();  // an Error counts as unresolvable, as with several failures
   }
   return unresolvable ? Status::UnschedulableAndUnresolvable(std::move(reasons))
                       : Status::Unschedulable(std::move(reasons));
+}
+
+// Per request: the merged Status of each combination of failing Statuses seen so far, by the
+// parts' identities (their shared reasons). Plugins return shared Statuses for common failures
+// (PodFitsResources' GPU shortfall, MatchNodeSelector, a TaintSet's taints), so the nodes that
+// fail alike (a GPU pod on thousands of CPU nodes) share one merged Status instead of each
+// building its own vector of strings. The entries keep their parts alive, so an identity is never
+// reused for other reasons while remembered. Bounded; gives up when nothing repeats.
+class FailureMerger {
+ public:
+  std::vector<Status>& scratch() { return scratch_; }
+
+  Status Merge(std::span<const Status> failed) {
+    if (!searching_) return MergeFailures(failed);
+    for (const Entry& entry : entries_) {
+      if (SameParts(entry.parts, failed)) {
+        ++hits_;
+        return entry.merged;
+      }
+    }
+    Status merged = MergeFailures(failed);
+    if (entries_.size() < kMaxEntries) {
+      entries_.push_back({std::vector<Status>(failed.begin(), failed.end()), merged});
+    } else if (hits_ == 0) {
+      searching_ = false;  // every node fails its own way: stop looking
+    }
+    return merged;
+  }
+
+ private:
+  static constexpr size_t kMaxEntries = 32;
+  struct Entry {
+    std::vector<Status> parts;
+    Status merged;
+  };
+  static bool SameParts(std::span<const Status> a, std::span<const Status> b) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i) {
+      if (a[i].code() != b[i].code() || &a[i].reasons() != &b[i].reasons()) return false;
+    }
+    return true;
+  }
+  std::vector<Status> scratch_;
+  std::vector<Entry> entries_;
+  size_t hits_ = 0;
+  bool searching_ = true;
+};
+
+Status RunFilters(std::span<const FilterPlugin* const> filters, const CycleState& state,
+                  const Pod& pod, const NodeInfo& node, FailureMerger& merger) {
+  std::vector<Status>& failed = merger.scratch();
+  failed.clear();
+  for (const FilterPlugin* filter : filters) {
+    Status s = filter->Filter(state, pod, node);
+    if (!s.ok()) failed.push_back(std::move(s));
+  }
+  if (failed.empty()) return Status::Success();
+  // The common failure is one predicate: its Status is returned as is (no copy of the reasons).
+  if (failed.size() == 1 && failed[0].code() != Status::Code::kError) return std::move(failed[0]);
+  return merger.Merge(failed);
 }
 
 }  // namespace
@@ -167,6 +214,7 @@ Decision Schedule(const Policy& policy, const Snapshot& snapshot, const Pod& pod
   decision.nodes.reserve(candidates.nodes.size());
   std::vector<const NodeInfo*> feasible;
   std::vector<size_t> feasible_index;
+  FailureMerger merger;
   feasible.reserve(candidates.nodes.size());
   feasible_index.reserve(candidates.nodes.size());
   const auto filter_start = Clock::now();
@@ -179,7 +227,8 @@ Decision Schedule(const Policy& policy, const Snapshot& snapshot, const Pod& pod
       status = kNotFound;
     } else {
       status = known ? options.verdicts[i]
-                     : RunFilters(node->flags().clean ? clean_filters : filters, state, pod, *node);
+                     : RunFilters(node->flags().clean ? clean_filters : filters, state, pod, *node,
+                                  merger);
       if (status.ok()) {
         feasible.push_back(node);
         feasible_index.push_back(i);
@@ -290,7 +339,8 @@ bool FitsWithout(const Policy& policy, const Snapshot& snapshot, const Pod& pod,
   const NodeInfo reduced(node.node_ptr(), std::move(remaining));
   CycleState state;
   for (const auto& filter : policy.filters) filter->PreFilter(state, pod, snapshot);
-  return RunFilters(ActiveFilters(policy, state, pod), state, pod, reduced).ok();
+  FailureMerger merger;
+  return RunFilters(ActiveFilters(policy, state, pod), state, pod, reduced, merger).ok();
 }
 
 }  // namespace nbsched::framework

@@ -121,7 +121,12 @@ NodeFlags NodeFlags::Of(const Node& node) {
 }
 
 NodeInfo::NodeInfo(std::shared_ptr<const Node> node, std::vector<std::shared_ptr<const Pod>> pods)
+    : NodeInfo(node, std::move(pods), LabelIds::Of(node->labels)) {}
+
+NodeInfo::NodeInfo(std::shared_ptr<const Node> node, std::vector<std::shared_ptr<const Pod>> pods,
+                   LabelIds label_ids)
     : flags_(NodeFlags::Of(*node)),
+      label_ids_(std::move(label_ids)),
       pods_(std::move(pods)),
       allocatable_(node->allocatable),
       taints_(InternTaints(node->taints)),
@@ -142,11 +147,13 @@ NodeInfo::NodeInfo(std::shared_ptr<const Node> node, std::vector<std::shared_ptr
 std::shared_ptr<const NodeInfo> NodeInfo::WithPod(std::shared_ptr<const Pod> pod) const {
   std::vector<std::shared_ptr<const Pod>> pods = pods_;
   pods.push_back(std::move(pod));
-  return std::make_shared<const NodeInfo>(node_, std::move(pods));
+  return std::make_shared<const NodeInfo>(node_, std::move(pods), label_ids_);
 }
 
 std::shared_ptr<const NodeInfo> NodeInfo::WithNode(std::shared_ptr<const Node> node) const {
-  return std::make_shared<const NodeInfo>(std::move(node), pods_);
+  // Most updates (and every node of a full NodeList) leave the labels as they were.
+  LabelIds ids = node->labels == node_->labels ? label_ids_ : LabelIds::Of(node->labels);
+  return std::make_shared<const NodeInfo>(std::move(node), pods_, std::move(ids));
 }
 
 }  // namespace nbsched

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "scheduler/model/gpu.h"
+#include "scheduler/model/label_ids.h"
 #include "scheduler/model/node.h"
 #include "scheduler/model/pod.h"
 #include "scheduler/model/status.h"
@@ -60,9 +61,14 @@ std::shared_ptr<const TaintSet> InternTaints(const std::vector<Taint>& taints);
 class NodeInfo {
  public:
   NodeInfo(std::shared_ptr<const Node> node, std::vector<std::shared_ptr<const Pod>> pods);
+  /// As above with the node's labels already interned: `label_ids` is LabelIds::Of(node->labels).
+  NodeInfo(std::shared_ptr<const Node> node, std::vector<std::shared_ptr<const Pod>> pods,
+           LabelIds label_ids);
 
   // Hot accessors first: everything below up to node() is stored inside the NodeInfo.
   const NodeFlags& flags() const { return flags_; }
+  /// The node's labels as ids (node().labels interned), for selectors compiled per request.
+  const LabelIds& label_ids() const { return label_ids_; }
   /// The node's rounded allocatable (a copy of Node::allocatable kept next to the sums).
   const Resources& allocatable() const { return allocatable_; }
   int64_t pod_count() const { return static_cast<int64_t>(pods_.size()); }
@@ -100,6 +106,7 @@ class NodeInfo {
  private:
   // Field order: what the default plugins read for every node sits in the first cache lines.
   NodeFlags flags_;
+  LabelIds label_ids_;
   std::vector<std::shared_ptr<const Pod>> pods_;
   Resources allocatable_;
   Resources requested_;

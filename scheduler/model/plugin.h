@@ -23,23 +23,39 @@ namespace nbsched {
 inline constexpr int64_t kMaxNodeScore = 100;
 
 /// Per-request scratch space: PreFilter/PreScore store, Filter/Score read. Keyed by plugin name.
-/// Thread-compatible: written before the per-node loop, only read inside it.
+/// Thread-compatible: written before the per-node loop, only read inside it. A handful of
+/// entries in a flat list: Filter reads its entry once per node, and a scan that compares sizes
+/// first costs about one short memcmp, a tree of strings several.
 class CycleState {
  public:
   template <typename T>
   void Write(std::string_view key, T value) {
-    data_[std::string(key)] = std::make_shared<const T>(std::move(value));
+    auto data = std::make_shared<const T>(std::move(value));
+    for (Entry& entry : entries_) {
+      if (entry.key == key) {
+        entry.data = std::move(data);
+        return;
+      }
+    }
+    entries_.push_back({std::string(key), std::move(data)});
   }
   /// nullptr when nothing of that type was written under the key.
   template <typename T>
   const T* Read(std::string_view key) const {
-    auto it = data_.find(key);
-    if (it == data_.end()) return nullptr;
-    return static_cast<const T*>(it->second.get());
+    for (const Entry& entry : entries_) {
+      if (entry.key.size() == key.size() && entry.key == key) {
+        return static_cast<const T*>(entry.data.get());
+      }
+    }
+    return nullptr;
   }
 
  private:
-  std::map<std::string, std::shared_ptr<const void>, std::less<>> data_;
+  struct Entry {
+    std::string key;
+    std::shared_ptr<const void> data;
+  };
+  std::vector<Entry> entries_;
 };
 
 struct NodeScore {

@@ -100,6 +100,84 @@ TEST_CASE("Runner keeps every failing predicate's reasons in policy order", "[fr
   CHECK(d.best == -1);  // selection: score
 }
 
+// Returns one shared Status (as PodFitsResources and MatchNodeSelector do) on the nodes whose
+// name starts with `prefix`.
+class SharedFailOn final : public FilterPlugin {
+ public:
+  SharedFailOn(std::string name, std::string prefix, Status failure)
+      : name_(std::move(name)), prefix_(std::move(prefix)), failure_(std::move(failure)) {}
+  std::string_view Name() const override { return name_; }
+  Status Filter(const CycleState&, const Pod&, const NodeInfo& node) const override {
+    return node.name().starts_with(prefix_) ? failure_ : Status::Success();
+  }
+
+ private:
+  std::string name_, prefix_;
+  Status failure_;
+};
+
+TEST_CASE("Runner merges several failures alike once per request, reasons unchanged",
+          "[framework][runner]") {
+  // 40 nodes x0..x39: every node fails Gpu (one shared Status); x1 and x10..x19 also fail
+  // Selector (shared); x7 also fails Fresh (a new Status per call).
+  std::vector<std::pair<Node, std::vector<Pod>>> nodes;
+  std::vector<std::string> names;
+  for (int i = 0; i < 40; ++i) {
+    names.push_back("x" + std::to_string(i));
+    nodes.push_back({MakeNode(names.back()).Alloc("4", "8Gi").Obj(), {}});
+  }
+  auto snapshot = MakeSnapshot(nodes);
+  Policy policy;
+  policy.filters.push_back(std::make_shared<SharedFailOn>(
+      "Gpu", "x", Status::Unschedulable({"Insufficient nvidia.com/gpu"})));
+  policy.filters.push_back(std::make_shared<SharedFailOn>(
+      "Selector", "x1", Status::UnschedulableAndUnresolvable({"selector"})));
+  policy.filters.push_back(
+      std::make_shared<FailOn>("Fresh", "x7", std::vector<std::string>{"fresh"}, false));
+  const Decision d = Schedule(policy, *snapshot, MakePod().Obj(), ResolveNames(*snapshot, names));
+  REQUIRE(d.nodes.size() == 40);
+  const Status gpu_only = Status::Unschedulable({"Insufficient nvidia.com/gpu"});
+  const Status gpu_selector =
+      Status::UnschedulableAndUnresolvable({"Insufficient nvidia.com/gpu", "selector"});
+  const Status gpu_fresh = Status::Unschedulable({"Insufficient nvidia.com/gpu", "fresh"});
+  for (int i = 0; i < 40; ++i) {
+    INFO(names[i]);
+    const std::string& n = names[i];
+    const Status& want = n == "x7" ? gpu_fresh : n.starts_with("x1") ? gpu_selector : gpu_only;
+    CHECK(d.nodes[i].status == want);
+  }
+  // x1, x10..x19 fail alike: one merged Status, shared.
+  CHECK(&d.nodes[10].status.reasons() == &d.nodes[1].status.reasons());
+  CHECK(&d.nodes[19].status.reasons() == &d.nodes[1].status.reasons());
+}
+
+TEST_CASE("Runner merges fresh failures correctly when none repeats", "[framework][runner]") {
+  // Every node fails two fakes that build a new Status per call: no identity repeats, more
+  // combinations than the merger remembers.
+  std::vector<std::pair<Node, std::vector<Pod>>> nodes;
+  std::vector<std::string> names;
+  Policy policy;
+  for (int i = 0; i < 50; ++i) {
+    names.push_back("n" + std::to_string(i));
+    nodes.push_back({MakeNode(names.back()).Alloc("4", "8Gi").Obj(), {}});
+    policy.filters.push_back(std::make_shared<FailOn>("A" + std::to_string(i), names.back(),
+                                                      std::vector<std::string>{"a" + names.back()},
+                                                      false));
+    policy.filters.push_back(std::make_shared<FailOn>("B" + std::to_string(i), names.back(),
+                                                      std::vector<std::string>{"b" + names.back()},
+                                                      i % 2 == 0));
+  }
+  auto snapshot = MakeSnapshot(nodes);
+  const Decision d = Schedule(policy, *snapshot, MakePod().Obj(), ResolveNames(*snapshot, names));
+  REQUIRE(d.nodes.size() == 50);
+  for (int i = 0; i < 50; ++i) {
+    INFO(names[i]);
+    const std::vector<std::string> reasons = {"a" + names[i], "b" + names[i]};
+    CHECK(d.nodes[i].status == (i % 2 == 0 ? Status::UnschedulableAndUnresolvable(reasons)
+                                           : Status::Unschedulable(reasons)));
+  }
+}
+
 TEST_CASE("ResolveNames marks repeated names and keeps the request's spelling",
           "[framework][runner]") {
   auto snapshot = MakeSnapshot({{MakeNode("a").Obj(), {}}, {MakeNode("b").Obj(), {}}});

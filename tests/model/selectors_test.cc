@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "scheduler/model/label_ids.h"
+
 namespace nbsched {
 namespace {
 
@@ -33,6 +35,10 @@ TEST_CASE("Node selector requirements follow the operator table", "[model][selec
       NodeSelectorTerm term;
       term.match_expressions.push_back(row.req);
       CHECK(NodeSelectorTermMatches(term, labels, "n1") == row.want);
+      // Compiled against the interned label ids: the same answer. The node's labels are
+      // interned first (as a NodeInfo does before any request).
+      const LabelIds ids = LabelIds::Of(labels);
+      CHECK(CompiledNodeSelectorTerm(term).Matches(ids, labels, "n1") == row.want);
     }
   }
   SECTION("an empty term matches nothing") {
@@ -114,6 +120,9 @@ TEST_CASE("Node selector requirements that upstream does not parse match nothing
       CHECK(NodeSelectorRequirementParses(row.req) == row.want);
       CHECK(NodeSelectorTermParses(term) == row.want);
       CHECK(NodeSelectorTermMatches(term, labels, "n1") == row.want);
+      // The node's labels are interned first (as a NodeInfo does before any request).
+      const LabelIds ids = LabelIds::Of(labels);
+      CHECK(CompiledNodeSelectorTerm(term).Matches(ids, labels, "n1") == row.want);
       // The unchecked form matches the valid rows alike.
       if (row.want) CHECK(ParsedNodeSelectorTermMatches(term, labels, "n1"));
     }

@@ -113,7 +113,14 @@ TEST_CASE("MatchNodeSelector needs nodeSelector and required affinity",
   };
   const MatchNodeSelector plugin;
   for (const Row& row : rows) {
-    DYNAMIC_SECTION(row.name) { CHECK(plugin.Filter(CycleState(), row.pod, node) == row.want); }
+    DYNAMIC_SECTION(row.name) {
+      // Without PreFilter: the string matcher.
+      CHECK(plugin.Filter(CycleState(), row.pod, node) == row.want);
+      // After PreFilter: the pod compiled against the interned label ids, the same verdict.
+      CycleState state;
+      plugin.PreFilter(state, row.pod, Snapshot());
+      CHECK(plugin.Filter(state, row.pod, node) == row.want);
+    }
   }
 }
 

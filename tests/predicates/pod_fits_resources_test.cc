@@ -134,7 +134,13 @@ TEST_CASE("PodFitsResources keeps every reason", "[predicates][pod_fits_resource
   };
   const PodFitsResources plugin;
   for (const Row& row : rows) {
-    DYNAMIC_SECTION(row.name) { CHECK(plugin.Filter(CycleState(), row.pod, row.node) == row.want); }
+    DYNAMIC_SECTION(row.name) {
+      CHECK(plugin.Filter(CycleState(), row.pod, row.node) == row.want);
+      // After PreFilter (the pod's GPU demand computed once): the same verdict.
+      CycleState state;
+      plugin.PreFilter(state, row.pod, Snapshot());
+      CHECK(plugin.Filter(state, row.pod, row.node) == row.want);
+    }
   }
 }
 
@@ -172,6 +178,13 @@ TEST_CASE("PodFitsResources checks GPUs one by one", "[predicates][pod_fits_reso
   // enough once shares occupy both GPUs.
   CHECK(plugin.Filter(CycleState(), MakePod().Gpus(1).Obj(), two) ==
         Status::Unschedulable({"Insufficient nvidia.com/gpu"}));
+  // The same whole-GPU pod after PreFilter (its demand computed once per request).
+  const Pod whole = MakePod().Gpus(1).Obj();
+  CycleState state;
+  plugin.PreFilter(state, whole, Snapshot());
+  CHECK(plugin.Filter(state, whole, two) == Status::Unschedulable({"Insufficient nvidia.com/gpu"}));
+  const NodeInfo free_gpu = MakeNode("g3").Alloc("8", "32Gi").Gpus(1).Info();
+  CHECK(plugin.Filter(state, whole, free_gpu) == Status::Success());
 }
 
 }  // namespace
@@ -230,7 +243,13 @@ TEST_CASE("PodFitsResources enforces kubernetes.io-domain resources",
   };
   const PodFitsResources plugin;
   for (const Row& row : rows) {
-    DYNAMIC_SECTION(row.name) { CHECK(plugin.Filter(CycleState(), row.pod, row.node) == row.want); }
+    DYNAMIC_SECTION(row.name) {
+      CHECK(plugin.Filter(CycleState(), row.pod, row.node) == row.want);
+      // After PreFilter (the pod's GPU demand computed once): the same verdict.
+      CycleState state;
+      plugin.PreFilter(state, row.pod, Snapshot());
+      CHECK(plugin.Filter(state, row.pod, row.node) == row.want);
+    }
   }
 }
 

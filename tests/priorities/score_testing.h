@@ -4,6 +4,7 @@
 /// (kubernetes-semantics.md §5.2) and a helper that runs PreScore → Score → NormalizeScore as the
 /// runner does.
 
+#include <catch2/catch.hpp>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -86,6 +87,13 @@ inline std::vector<int64_t> RunScores(const ScorePlugin& plugin, const Pod& pod,
   plugin.PreScore(state, pod, snapshot, std::span<const NodeInfo* const>(feasible));
   std::vector<NodeScore> scores;
   for (const NodeInfo* node : feasible) scores.push_back({node, plugin.Score(state, pod, *node)});
+  // The runner calls ScoreAll: it must give every node the raw score Score gives it.
+  std::vector<NodeScore> all(feasible.size());
+  plugin.ScoreAll(state, pod, std::span<const NodeInfo* const>(feasible), all);
+  for (size_t j = 0; j < feasible.size(); ++j) {
+    CHECK(all[j].node == feasible[j]);
+    CHECK(all[j].score == scores[j].score);
+  }
   plugin.NormalizeScore(state, pod, scores);
   std::vector<int64_t> out;
   for (const NodeScore& s : scores) out.push_back(s.score);
