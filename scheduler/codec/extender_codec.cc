@@ -5,8 +5,12 @@
 #include <charconv>
 #include <cstring>
 #include <functional>
+#include <iterator>
+#include <memory>
+#include <optional>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "scheduler/codec/internal/k8s_decode.h"
@@ -138,6 +142,7 @@ class FailureMap {
     AppendJsonEscaped(&body_, message);
     body_.push_back('"');
   }
+  size_t size() const { return body_.size() + 2; }
   void AppendTo(std::string* out) const {
     out->push_back('{');
     out->append(body_);
@@ -153,12 +158,279 @@ class FailureMap {
   std::string body_;
 };
 
+// ---- the NodeList decoder (DecodeExtenderArgs's fast path) ----
+// simdjson On-Demand over the whole body: only the members the predicates read are looked at,
+// each handed, as its original text, to the same element decoders the general path uses (a
+// small document per node: `{"metadata":{"name":..,"labels":..},"spec":{..},"status":{..}}`
+// with the members in their order, so repeated keys resolve as before). Everything else is
+// skipped. Anything unexpected returns false: the general decoder then decodes the body again,
+// with its validation and its errors.
+namespace od = simdjson::ondemand;
+
+od::parser* OnDemandParser() {
+  thread_local od::parser parser;
+  thread_local bool ready = parser.allocate(1 << 16, 64) == simdjson::SUCCESS;
+  return ready ? &parser : nullptr;
+}
+
+// The text of `v` (an object or array whole; a scalar's token), trailing whitespace trimmed.
+bool RawValue(od::value v, std::string_view* out) {
+  od::json_type type;
+  if (v.type().get(type) != simdjson::SUCCESS) return false;
+  std::string_view raw;
+  if (type == od::json_type::object) {
+    od::object o;
+    if (v.get_object().get(o) != simdjson::SUCCESS || o.raw_json().get(raw) != simdjson::SUCCESS)
+      return false;
+  } else if (type == od::json_type::array) {
+    od::array a;
+    if (v.get_array().get(a) != simdjson::SUCCESS || a.raw_json().get(raw) != simdjson::SUCCESS)
+      return false;
+  } else {
+    raw = v.raw_json_token();
+  }
+  while (!raw.empty() &&
+         (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\r' || raw.back() == '\t')) {
+    raw.remove_suffix(1);
+  }
+  *out = raw;
+  return !raw.empty();
+}
+
+// A growable buffer with SIMDJSON_PADDING bytes to spare, for the per-node documents.
+class PaddedBuffer {
+ public:
+  void clear() { size_ = 0; }
+  void Append(std::string_view s) {
+    if (size_ + s.size() + simdjson::SIMDJSON_PADDING > capacity_) Grow(size_ + s.size());
+    std::memcpy(data_.get() + size_, s.data(), s.size());
+    size_ += s.size();
+  }
+  void Append(char c) { Append(std::string_view(&c, 1)); }
+  std::string_view view() const { return {data_.get(), size_}; }
+
+ private:
+  void Grow(size_t need) {
+    const size_t capacity = std::max(need + simdjson::SIMDJSON_PADDING, capacity_ * 2 + 4096);
+    auto data = std::make_unique<char[]>(capacity);
+    if (size_ > 0) std::memcpy(data.get(), data_.get(), size_);
+    data_ = std::move(data);
+    capacity_ = capacity;
+  }
+  std::unique_ptr<char[]> data_;
+  size_t size_ = 0;
+  size_t capacity_ = 0;
+};
+
+// Appends `"name":{` + the members of object `v` whose keys are in `keys` + `}`; a value that
+// is not an object is appended whole (null decodes as before; another type fails there).
+template <size_t N>
+bool AppendSelected(std::string_view name, od::value v, const std::string_view (&keys)[N],
+                    PaddedBuffer* doc) {
+  doc->Append('"');
+  doc->Append(name);
+  doc->Append("\":");
+  od::json_type type;
+  if (v.type().get(type) != simdjson::SUCCESS) return false;
+  if (type != od::json_type::object) {
+    std::string_view raw;
+    if (!RawValue(v, &raw)) return false;
+    doc->Append(raw);
+    return true;
+  }
+  od::object o;
+  if (v.get_object().get(o) != simdjson::SUCCESS) return false;
+  doc->Append('{');
+  bool first = true;
+  for (auto field_result : o) {
+    od::field field;
+    std::string_view key;
+    if (std::move(field_result).get(field) != simdjson::SUCCESS ||
+        field.unescaped_key().get(key) != simdjson::SUCCESS) {
+      return false;
+    }
+    if (std::find(std::begin(keys), std::end(keys), key) == std::end(keys)) continue;
+    std::string_view raw;
+    if (!RawValue(field.value(), &raw)) return false;
+    if (!first) doc->Append(',');
+    first = false;
+    doc->Append('"');
+    doc->Append(key);
+    doc->Append("\":");
+    doc->Append(raw);
+  }
+  doc->Append('}');
+  return true;
+}
+
+constexpr std::string_view kMetadataKeys[] = {"name", "labels"};
+constexpr std::string_view kSpecKeys[] = {"unschedulable", "taints"};
+constexpr std::string_view kStatusKeys[] = {"allocatable", "conditions"};
+
+// One Nodes.items element: decoded from the members the predicates read; raw_json its text.
+bool FastNode(od::value item, const Path& path, PaddedBuffer* doc, NodeItem* out) {
+  od::object o;
+  if (item.get_object().get(o) != simdjson::SUCCESS) return false;
+  std::string_view raw;
+  if (o.raw_json().get(raw) != simdjson::SUCCESS) return false;
+  bool reset = false;
+  if (o.reset().get(reset) != simdjson::SUCCESS) return false;
+  while (!raw.empty() && raw.back() != '}') raw.remove_suffix(1);
+  doc->clear();
+  doc->Append('{');
+  bool first = true;
+  for (auto field_result : o) {
+    od::field field;
+    std::string_view key;
+    if (std::move(field_result).get(field) != simdjson::SUCCESS ||
+        field.unescaped_key().get(key) != simdjson::SUCCESS) {
+      return false;
+    }
+    const std::string_view* keys = nullptr;
+    bool ok = true;
+    if (key == "metadata") {
+      if (!first) doc->Append(',');
+      ok = AppendSelected("metadata", field.value(), kMetadataKeys, doc);
+      keys = kMetadataKeys;
+    } else if (key == "spec") {
+      if (!first) doc->Append(',');
+      ok = AppendSelected("spec", field.value(), kSpecKeys, doc);
+      keys = kSpecKeys;
+    } else if (key == "status") {
+      if (!first) doc->Append(',');
+      ok = AppendSelected("status", field.value(), kStatusKeys, doc);
+      keys = kStatusKeys;
+    }
+    if (!ok) return false;
+    if (keys != nullptr) first = false;
+  }
+  doc->Append('}');
+  simdjson::dom::element e;
+  if (internal::ThreadParser().parse(doc->view().data(), doc->view().size(), false).get(e) !=
+      simdjson::SUCCESS) {
+    return false;
+  }
+  auto node = std::make_shared<Node>();
+  if (!internal::DecodeNode(e, path, node.get()).ok()) return false;
+  out->node = std::move(node);
+  out->raw_json = raw;
+  return true;
+}
+
+// The whole ExtenderArgs, when its Nodes is a NodeList. False: use the general decoder.
+bool FastDecodeExtenderArgs(std::string_view body, ExtenderArgs* args) {
+  od::parser* parser = OnDemandParser();
+  if (parser == nullptr || internal::ThreadParser().max_depth() != 64) return false;
+  // Without readable padding past the body, a padded copy; raw_json still points into `body`.
+  simdjson::padded_string copy;
+  const char* base = body.data();
+  if (!internal::PaddingReadable(body)) {
+    copy = simdjson::padded_string(body);
+    base = copy.data();
+  }
+  const auto in_body = [&](std::string_view raw) {
+    return std::string_view(body.data() + (raw.data() - base), raw.size());
+  };
+  od::document doc;
+  if (parser->iterate(base, body.size(), body.size() + simdjson::SIMDJSON_PADDING).get(doc) !=
+      simdjson::SUCCESS) {
+    return false;
+  }
+  od::object top;
+  if (doc.get_object().get(top) != simdjson::SUCCESS) return false;
+  std::string_view pod_raw;
+  bool have_nodes = false;
+  bool have_names = false;
+  std::vector<NodeItem> items;
+  std::optional<std::vector<std::string>> names;
+  PaddedBuffer node_doc;
+  const Path nodes_path{nullptr, "Nodes"};
+  const Path items_path = nodes_path.Key("items");
+  for (auto field_result : top) {
+    od::field field;
+    std::string_view key;
+    if (std::move(field_result).get(field) != simdjson::SUCCESS ||
+        field.unescaped_key().get(key) != simdjson::SUCCESS) {
+      return false;
+    }
+    od::value v = field.value();
+    if (EqualFold(key, "pod")) {
+      if (!RawValue(v, &pod_raw)) return false;
+    } else if (EqualFold(key, "nodes")) {
+      if (have_nodes) return false;  // a repeated Nodes: the general decoder
+      have_nodes = true;
+      bool is_null = false;
+      // Null (cache-capable) or not an object: the general decoder.
+      if (v.is_null().get(is_null) != simdjson::SUCCESS || is_null) return false;
+      od::object list;
+      if (v.get_object().get(list) != simdjson::SUCCESS) return false;
+      bool have_items = false;
+      for (auto member_result : list) {
+        od::field member;
+        std::string_view member_key;
+        if (std::move(member_result).get(member) != simdjson::SUCCESS ||
+            member.unescaped_key().get(member_key) != simdjson::SUCCESS) {
+          return false;
+        }
+        if (member_key != "items") continue;
+        if (have_items) return false;
+        have_items = true;
+        od::array arr;
+        if (member.value().get_array().get(arr) != simdjson::SUCCESS) return false;
+        size_t i = 0;
+        for (auto item_result : arr) {
+          od::value item;
+          if (item_result.get(item) != simdjson::SUCCESS) return false;
+          if (++i > MaxNodesPerRequest() && MaxNodesPerRequest() != 0) return false;
+          if (!FastNode(item, items_path.Index(i - 1), &node_doc, &items.emplace_back())) {
+            return false;
+          }
+        }
+      }
+      args->nodes.emplace();  // set below
+    } else if (EqualFold(key, "nodenames")) {
+      bool is_null = false;
+      if (v.is_null().get(is_null) != simdjson::SUCCESS) return false;
+      have_names = !is_null;
+      names.reset();
+      if (is_null) continue;
+      od::array arr;
+      if (v.get_array().get(arr) != simdjson::SUCCESS) return false;
+      std::vector<std::string>& list = names.emplace();
+      for (auto name_result : arr) {
+        std::string_view name;
+        if (name_result.get_string().get(name) != simdjson::SUCCESS) return false;
+        list.emplace_back(name);
+      }
+      if (MaxNodesPerRequest() != 0 && list.size() > MaxNodesPerRequest()) return false;
+    }
+  }
+  // Nothing may follow the top object.
+  if (doc.current_location().error() != simdjson::OUT_OF_BOUNDS || pod_raw.empty() ||
+      pod_raw == "null")
+    return false;
+  // Only bodies with Nodes objects need this decoder; the others are small.
+  if (!args->nodes) return false;
+  element pod_element;
+  if (!internal::ParseDocument(pod_raw, "", &pod_element).ok()) return false;
+  auto pod = std::make_shared<Pod>();
+  if (!internal::DecodePod(pod_element, Path{nullptr, "Pod"}, pod.get()).ok()) return false;
+  args->pod = std::move(pod);
+  for (NodeItem& item : items) item.raw_json = in_body(item.raw_json);
+  *args->nodes = std::move(items);
+  if (have_names) args->node_names = std::move(names);
+  return true;
+}
+
 }  // namespace
 
 void SetMaxNodesPerRequest(size_t n) { max_nodes_per_request.store(n); }
 size_t MaxNodesPerRequest() { return max_nodes_per_request.load(); }
 
-absl::StatusOr<ExtenderArgs> DecodeExtenderArgs(std::string_view body) {
+namespace {
+
+// The general decoder: the whole body as a DOM, every error named by its path.
+absl::StatusOr<ExtenderArgs> DecodeExtenderArgsDom(std::string_view body) {
   Slot slots[] = {Slot("pod"), Slot("nodes"), Slot("nodenames")};
   NBSCHED_RETURN_IF_ERROR(ParseTopObject(body, "ExtenderArgs", slots, std::size(slots)));
   ExtenderArgs args;
@@ -169,21 +441,33 @@ absl::StatusOr<ExtenderArgs> DecodeExtenderArgs(std::string_view body) {
   if (IsSet(slots[1])) {
     // A v1.NodeList: {"metadata": {}, "items": [...]}; only items matter.
     std::vector<NodeItem>& items = args.nodes.emplace();
+    // The items' minified text, one after another; the views are set once it stops growing.
+    auto storage = std::make_shared<std::string>();
+    std::vector<size_t> ends;
     const Path nodes_path{nullptr, "Nodes"};
     NBSCHED_RETURN_IF_ERROR(
         ForObject(slots[1].value, nodes_path, [&](std::string_view k, element v, const Path& vp) {
           if (k != "items") return absl::OkStatus();
           items.clear();
+          storage->clear();
+          ends.clear();
           const size_t count = CountOf(v);
           NBSCHED_RETURN_IF_ERROR(CheckNodeCount(count, "Nodes.items"));
           items.reserve(count);
           return ForArray(v, vp, [&](element item, const Path& ip) {
             auto node = std::make_shared<Node>();
             NBSCHED_RETURN_IF_ERROR(internal::DecodeNode(item, ip, node.get()));
-            items.push_back(NodeItem{std::move(node), simdjson::minify(item)});
+            *storage += simdjson::minify(item);
+            ends.push_back(storage->size());
+            items.push_back(NodeItem{std::move(node), {}});
             return absl::OkStatus();
           });
         }));
+    for (size_t i = 0; i < items.size(); ++i) {
+      const size_t begin = i == 0 ? 0 : ends[i - 1];
+      items[i].raw_json = std::string_view(*storage).substr(begin, ends[i] - begin);
+    }
+    args.storage = std::move(storage);
   }
   if (IsSet(slots[2])) {
     std::vector<std::string>& names = args.node_names.emplace();
@@ -199,6 +483,24 @@ absl::StatusOr<ExtenderArgs> DecodeExtenderArgs(std::string_view body) {
         }));
   }
   if (!args.nodes && !args.node_names) args.node_names.emplace();
+  return args;
+}
+
+}  // namespace
+
+absl::StatusOr<ExtenderArgs> DecodeExtenderArgs(std::string_view body) {
+  // Only a body with Nodes items can take the NodeList decoder: a cheap test spares the others.
+  if (body.find("\"items\"") != std::string_view::npos) {
+    ExtenderArgs args;
+    if (FastDecodeExtenderArgs(body, &args)) return args;
+  }
+  return DecodeExtenderArgsDom(body);
+}
+
+absl::StatusOr<ExtenderArgs> DecodeExtenderArgs(std::string&& body) {
+  auto kept = std::make_shared<const std::string>(std::move(body));
+  absl::StatusOr<ExtenderArgs> args = DecodeExtenderArgs(std::string_view(*kept));
+  if (args.ok() && args->storage == nullptr) args->storage = std::move(kept);
   return args;
 }
 
@@ -320,7 +622,7 @@ std::string EncodeFilterResult(const framework::Decision& decision, const Extend
     std::vector<std::string_view> names;
     names.reserve(kept.size());
     bool plain = true;
-    size_t bytes = 256;
+    size_t bytes = 256 + failed.size() + unresolvable.size();
     for (size_t i : kept) {
       names.push_back(nodes[i].name());
       plain = plain && (decision.names_plain || IsPlainJson(names.back()));
@@ -342,8 +644,8 @@ std::string EncodeFilterResult(const framework::Decision& decision, const Extend
     // Echo the kept nodes' objects as received. The decision normally lists the request's nodes
     // in the same order; fall back to a name index when it does not.
     const std::vector<NodeItem>& items = *args.nodes;
-    std::unordered_map<std::string_view, const std::string*> by_name;
-    const auto raw_for = [&](size_t i) -> const std::string* {
+    std::unordered_map<std::string_view, const std::string_view*> by_name;
+    const auto raw_for = [&](size_t i) -> const std::string_view* {
       const std::string& name = nodes[i].node->name();
       if (i < items.size() && items[i].node->name == name) return &items[i].raw_json;
       if (by_name.empty()) {
@@ -352,16 +654,26 @@ std::string EncodeFilterResult(const framework::Decision& decision, const Extend
       auto it = by_name.find(name);
       return it == by_name.end() ? nullptr : it->second;
     };
-    out += "{\"Nodes\":{\"metadata\":{},\"items\":[";
-    bool first = true;
+    std::vector<std::string_view> echoed;
+    echoed.reserve(kept.size());
+    size_t bytes = 0;
     for (size_t i : kept) {
-      const std::string* raw = raw_for(i);
+      const std::string_view* raw = raw_for(i);
       if (raw == nullptr) continue;  // not in the request: nothing to echo
-      if (!first) out.push_back(',');
-      first = false;
-      out += *raw;
+      echoed.push_back(*raw);
+      bytes += raw->size() + 1;
     }
-    out += "]},\"NodeNames\":null";
+    constexpr std::string_view kHead = "{\"Nodes\":{\"metadata\":{},\"items\":[";
+    constexpr std::string_view kTail = "]},\"NodeNames\":null";
+    // The items are most of the reply: one allocation for all of it, then a copy per node
+    // (no zero-filling first, no regrowth).
+    out.reserve(kHead.size() + bytes + kTail.size() + failed.size() + unresolvable.size() + 256);
+    out += kHead;
+    for (size_t k = 0; k < echoed.size(); ++k) {
+      if (k > 0) out.push_back(',');
+      out += echoed[k];
+    }
+    out += kTail;
   }
   out += ",\"FailedNodes\":";
   failed.AppendTo(&out);
