@@ -268,14 +268,11 @@ constexpr std::string_view kSpecKeys[] = {"unschedulable", "taints"};
 constexpr std::string_view kStatusKeys[] = {"allocatable", "conditions"};
 
 // One Nodes.items element: decoded from the members the predicates read; raw_json its text.
-bool FastNode(od::value item, const Path& path, PaddedBuffer* doc, NodeItem* out) {
+bool FastNode(od::document& body, od::value item, const Path& path, PaddedBuffer* doc,
+              NodeItem* out) {
+  const char* begin = item.raw_json_token().data();  // the item's '{'
   od::object o;
   if (item.get_object().get(o) != simdjson::SUCCESS) return false;
-  std::string_view raw;
-  if (o.raw_json().get(raw) != simdjson::SUCCESS) return false;
-  bool reset = false;
-  if (o.reset().get(reset) != simdjson::SUCCESS) return false;
-  while (!raw.empty() && raw.back() != '}') raw.remove_suffix(1);
   doc->clear();
   doc->Append('{');
   bool first = true;
@@ -304,6 +301,12 @@ bool FastNode(od::value item, const Path& path, PaddedBuffer* doc, NodeItem* out
     if (!ok) return false;
     if (keys != nullptr) first = false;
   }
+  // The object is consumed: the next token is the ',' or ']' after it; its text ends at the '}'.
+  const char* end = nullptr;
+  if (body.current_location().get(end) != simdjson::SUCCESS) return false;
+  while (end > begin && end[-1] != '}') --end;
+  if (end == begin) return false;
+  const std::string_view raw(begin, static_cast<size_t>(end - begin));
   doc->Append('}');
   simdjson::dom::element e;
   if (internal::ThreadParser().parse(doc->view().data(), doc->view().size(), false).get(e) !=
@@ -382,7 +385,7 @@ bool FastDecodeExtenderArgs(std::string_view body, ExtenderArgs* args) {
           od::value item;
           if (item_result.get(item) != simdjson::SUCCESS) return false;
           if (++i > MaxNodesPerRequest() && MaxNodesPerRequest() != 0) return false;
-          if (!FastNode(item, items_path.Index(i - 1), &node_doc, &items.emplace_back())) {
+          if (!FastNode(doc, item, items_path.Index(i - 1), &node_doc, &items.emplace_back())) {
             return false;
           }
         }

@@ -2,6 +2,8 @@
 
 #include <chrono>
 #include <exception>
+#include <memory>
+#include <utility>
 
 #include "scheduler/codec/extender_codec.h"
 #include "scheduler/framework/runner.h"
@@ -25,6 +27,14 @@ HttpResponse BadRequest(const absl::Status& status) {
 }
 
 using Evaluated = CoreResult;
+
+// A request's Node objects (full-NodeList mode: thousands, each with its labels) are freed after
+// the reply is written rather than before it is sent.
+void ReleaseAfterWrite(HttpResponse& response, codec::ExtenderArgs& args, Evaluated&& evaluated) {
+  if (args.cache_capable()) return;
+  response.release_after_write = std::make_shared<const std::pair<codec::ExtenderArgs, Evaluated>>(
+      std::move(args), std::move(evaluated));
+}
 
 void LogRequest(std::string_view verb, const Pod& pod, size_t in, size_t out,
                 Clock::time_point start) {
@@ -117,7 +127,9 @@ HttpResponse ExtenderService::Filter(const HttpRequest& request) const {
   size_t kept = 0;
   for (const auto& n : e.decision.nodes) kept += n.feasible();
   LogRequest("filter", *args.pod, e.decision.nodes.size(), e.decision.best >= 0 ? 1 : kept, start);
-  return Json(200, codec::EncodeFilterResult(e.decision, args));
+  HttpResponse response = Json(200, codec::EncodeFilterResult(e.decision, args));
+  ReleaseAfterWrite(response, args, std::get<Evaluated>(std::move(result)));
+  return response;
 }
 
 HttpResponse ExtenderService::Prioritize(const HttpRequest& request) const {
@@ -128,7 +140,9 @@ HttpResponse ExtenderService::Prioritize(const HttpRequest& request) const {
   if (auto* response = std::get_if<HttpResponse>(&result)) return *response;
   const Evaluated& e = std::get<Evaluated>(result);
   LogRequest("prioritize", *args.pod, e.decision.nodes.size(), e.decision.nodes.size(), start);
-  return Json(200, codec::EncodePrioritizeResult(e.decision));
+  HttpResponse response = Json(200, codec::EncodePrioritizeResult(e.decision));
+  ReleaseAfterWrite(response, args, std::get<Evaluated>(std::move(result)));
+  return response;
 }
 
 HttpResponse ExtenderService::Explain(const HttpRequest& request) const {

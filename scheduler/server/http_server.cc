@@ -371,6 +371,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     res_.set(http::field::content_type, res.content_type);
     for (auto& [name, value] : res.headers) res_.insert(name, value);
     res_.body() = std::move(res.body);
+    release_after_write_ = std::move(res.release_after_write);
     res_.keep_alive(keep_alive);
     res_.prepare_payload();
     Lowest().expires_after(opts().write_timeout);
@@ -381,6 +382,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 
   void OnWrite(bool keep_alive, beast::error_code ec, size_t) {
     res_ = {};  // a large reply should not stay allocated while the connection idles
+    release_after_write_.reset();
     if (ec) return Close();
     if (!keep_alive) return Linger();
     ReadRequest();
@@ -431,6 +433,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   beast::flat_buffer buffer_;
   std::optional<Parser> parser_;
   http::response<http::string_body> res_;
+  std::shared_ptr<const void> release_after_write_;  // HttpResponse::release_after_write
   std::array<char, 4096> drain_{};
   size_t drained_ = 0;
 };

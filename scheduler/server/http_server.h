@@ -55,6 +55,9 @@ struct HttpResponse {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers, added as given
+  /// Released once the reply is written (or the connection fails): per-request state whose
+  /// destruction need not delay the reply (a full-NodeList /filter frees 5,000 decoded Nodes).
+  std::shared_ptr<const void> release_after_write;
 };
 
 /// Called on a pool thread, possibly concurrently for different connections. May throw: the
