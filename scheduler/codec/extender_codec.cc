@@ -598,7 +598,9 @@ void AppendPlainNames(std::string* out, const std::vector<std::string_view>& nam
 
 }  // namespace
 
-std::string EncodeFilterResult(const framework::Decision& decision, const ExtenderArgs& args) {
+FilterReplyParts EncodeFilterResultParts(const framework::Decision& decision,
+                                         const ExtenderArgs& args) {
+  FilterReplyParts parts;
   const auto& nodes = decision.nodes;
   // One entry per name (the first occurrence's verdict), as kube-scheduler expects.
   std::vector<size_t> kept;
@@ -620,7 +622,7 @@ std::string EncodeFilterResult(const framework::Decision& decision, const Extend
     }
   }
 
-  std::string out;
+  std::string& out = parts.head;
   if (args.cache_capable()) {
     std::vector<std::string_view> names;
     names.reserve(kept.size());
@@ -657,32 +659,40 @@ std::string EncodeFilterResult(const framework::Decision& decision, const Extend
       auto it = by_name.find(name);
       return it == by_name.end() ? nullptr : it->second;
     };
-    std::vector<std::string_view> echoed;
+    std::vector<std::string_view>& echoed = parts.items;
     echoed.reserve(kept.size());
-    size_t bytes = 0;
     for (size_t i : kept) {
       const std::string_view* raw = raw_for(i);
       if (raw == nullptr) continue;  // not in the request: nothing to echo
       echoed.push_back(*raw);
-      bytes += raw->size() + 1;
     }
-    constexpr std::string_view kHead = "{\"Nodes\":{\"metadata\":{},\"items\":[";
-    constexpr std::string_view kTail = "]},\"NodeNames\":null";
-    // The items are most of the reply: one allocation for all of it, then a copy per node
-    // (no zero-filling first, no regrowth).
-    out.reserve(kHead.size() + bytes + kTail.size() + failed.size() + unresolvable.size() + 256);
-    out += kHead;
-    for (size_t k = 0; k < echoed.size(); ++k) {
-      if (k > 0) out.push_back(',');
-      out += echoed[k];
-    }
-    out += kTail;
+    out = "{\"Nodes\":{\"metadata\":{},\"items\":[";
+    parts.tail.reserve(failed.size() + unresolvable.size() + 96);
+    parts.tail = "]},\"NodeNames\":null";
   }
-  out += ",\"FailedNodes\":";
-  failed.AppendTo(&out);
-  out += ",\"FailedAndUnresolvableNodes\":";
-  unresolvable.AppendTo(&out);
-  out += ",\"Error\":\"\"}";
+  std::string& rest = args.cache_capable() ? parts.head : parts.tail;
+  rest += ",\"FailedNodes\":";
+  failed.AppendTo(&rest);
+  rest += ",\"FailedAndUnresolvableNodes\":";
+  unresolvable.AppendTo(&rest);
+  rest += ",\"Error\":\"\"}";
+  return parts;
+}
+
+std::string EncodeFilterResult(const framework::Decision& decision, const ExtenderArgs& args) {
+  FilterReplyParts parts = EncodeFilterResultParts(decision, args);
+  if (parts.items.empty() && parts.tail.empty()) return std::move(parts.head);
+  // The items are most of the reply: one allocation for all of it, then a copy per node.
+  size_t bytes = parts.head.size() + parts.tail.size() + parts.items.size();
+  for (std::string_view item : parts.items) bytes += item.size();
+  std::string out;
+  out.reserve(bytes);
+  out += parts.head;
+  for (size_t k = 0; k < parts.items.size(); ++k) {
+    if (k > 0) out.push_back(',');
+    out += parts.items[k];
+  }
+  out += parts.tail;
   return out;
 }
 

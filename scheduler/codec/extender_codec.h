@@ -93,6 +93,16 @@ struct PreemptionArgs {
 /// `"NodeNames": null`. `not_best_reason` is the FailedNodes text for feasible nodes that
 /// best-in-filter did not keep.
 std::string EncodeFilterResult(const framework::Decision& decision, const ExtenderArgs& args);
+/// EncodeFilterResult in parts, for a write without copying the echoed nodes: the reply is
+/// `head`, then `items` joined by ",", then `tail`. Cache-capable: all of it in `head`. The
+/// items are the kept nodes' NodeItem::raw_json (views: valid as long as those are).
+struct FilterReplyParts {
+  std::string head;
+  std::vector<std::string_view> items;
+  std::string tail;
+};
+FilterReplyParts EncodeFilterResultParts(const framework::Decision& decision,
+                                         const ExtenderArgs& args);
 /// `{"Nodes": null, "NodeNames": null, "FailedNodes": {}, "FailedAndUnresolvableNodes": {},
 /// "Error": message}`.
 std::string EncodeFilterError(std::string_view message);
