@@ -7,6 +7,7 @@
 #include <functional>
 #include <iterator>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <unordered_map>
 #include <utility>
@@ -268,8 +269,35 @@ constexpr std::string_view kSpecKeys[] = {"unschedulable", "taints"};
 constexpr std::string_view kStatusKeys[] = {"allocatable", "conditions"};
 
 // One Nodes.items element: decoded from the members the predicates read; raw_json its text.
+// The Nodes decoded by the last full-NodeList request, by position, with the text they were
+// decoded from: kube-scheduler sends the same Node objects, in the same order, each cycle, and a
+// node whose read members are byte for byte the same decodes to the same Node (shared, as Nodes
+// are immutable). A changed or moved node is decoded again. Replaced by each request that had
+// a change, so it holds one request's nodes at most.
+struct CachedNode {
+  std::string doc;
+  std::shared_ptr<const Node> node;
+};
+using NodeCache = std::vector<CachedNode>;
+std::mutex node_cache_mu;
+std::shared_ptr<const NodeCache> node_cache;
+
+std::shared_ptr<const NodeCache> CurrentNodeCache() {
+  std::lock_guard<std::mutex> lock(node_cache_mu);
+  return node_cache;
+}
+
+void PublishNodeCache(std::shared_ptr<const NodeCache> cache) {
+  {
+    std::lock_guard<std::mutex> lock(node_cache_mu);
+    node_cache.swap(cache);
+  }
+  cache.reset();  // the previous one, freed outside the lock
+}
+
+// `cached`: the previous request's node at this position (may be null). Sets *reused.
 bool FastNode(od::document& body, od::value item, const Path& path, PaddedBuffer* doc,
-              NodeItem* out) {
+              const CachedNode* cached, bool* reused, NodeItem* out) {
   const char* begin = item.raw_json_token().data();  // the item's '{'
   od::object o;
   if (item.get_object().get(o) != simdjson::SUCCESS) return false;
@@ -308,6 +336,12 @@ bool FastNode(od::document& body, od::value item, const Path& path, PaddedBuffer
   if (end == begin) return false;
   const std::string_view raw(begin, static_cast<size_t>(end - begin));
   doc->Append('}');
+  out->raw_json = raw;
+  *reused = cached != nullptr && cached->doc == doc->view();
+  if (*reused) {
+    out->node = cached->node;
+    return true;
+  }
   simdjson::dom::element e;
   if (internal::ThreadParser().parse(doc->view().data(), doc->view().size(), false).get(e) !=
       simdjson::SUCCESS) {
@@ -347,6 +381,8 @@ bool FastDecodeExtenderArgs(std::string_view body, ExtenderArgs* args) {
   std::vector<NodeItem> items;
   std::optional<std::vector<std::string>> names;
   PaddedBuffer node_doc;
+  const std::shared_ptr<const NodeCache> cache = CurrentNodeCache();
+  std::vector<std::pair<size_t, std::string>> decoded_docs;  // the nodes not reused
   const Path nodes_path{nullptr, "Nodes"};
   const Path items_path = nodes_path.Key("items");
   for (auto field_result : top) {
@@ -385,9 +421,14 @@ bool FastDecodeExtenderArgs(std::string_view body, ExtenderArgs* args) {
           od::value item;
           if (item_result.get(item) != simdjson::SUCCESS) return false;
           if (++i > MaxNodesPerRequest() && MaxNodesPerRequest() != 0) return false;
-          if (!FastNode(doc, item, items_path.Index(i - 1), &node_doc, &items.emplace_back())) {
+          const CachedNode* cached =
+              cache != nullptr && i - 1 < cache->size() ? &(*cache)[i - 1] : nullptr;
+          bool reused = false;
+          if (!FastNode(doc, item, items_path.Index(i - 1), &node_doc, cached, &reused,
+                        &items.emplace_back())) {
             return false;
           }
+          if (!reused) decoded_docs.emplace_back(i - 1, std::string(node_doc.view()));
         }
       }
       args->nodes.emplace();  // set below
@@ -420,12 +461,28 @@ bool FastDecodeExtenderArgs(std::string_view body, ExtenderArgs* args) {
   if (!internal::DecodePod(pod_element, Path{nullptr, "Pod"}, pod.get()).ok()) return false;
   args->pod = std::move(pod);
   for (NodeItem& item : items) item.raw_json = in_body(item.raw_json);
+  if (!decoded_docs.empty() || cache == nullptr || cache->size() != items.size()) {
+    auto next = std::make_shared<NodeCache>(items.size());
+    size_t d = 0;
+    for (size_t i = 0; i < items.size(); ++i) {
+      CachedNode& entry = (*next)[i];
+      entry.node = items[i].node;
+      if (d < decoded_docs.size() && decoded_docs[d].first == i) {
+        entry.doc = std::move(decoded_docs[d++].second);
+      } else {
+        entry.doc = (*cache)[i].doc;  // reused: the same text
+      }
+    }
+    PublishNodeCache(std::move(next));
+  }
   *args->nodes = std::move(items);
   if (have_names) args->node_names = std::move(names);
   return true;
 }
 
 }  // namespace
+
+void ClearNodeListCache() { PublishNodeCache(nullptr); }
 
 void SetMaxNodesPerRequest(size_t n) { max_nodes_per_request.store(n); }
 size_t MaxNodesPerRequest() { return max_nodes_per_request.load(); }

@@ -50,6 +50,10 @@ struct ExtenderArgs {
 /// or a key it does not expect) goes through the general decoder, which validates all of it and
 /// gives the errors; its raw_json are minified copies held in ExtenderArgs::storage.
 [[nodiscard]] absl::StatusOr<ExtenderArgs> DecodeExtenderArgs(std::string_view body);
+/// The NodeList decoder reuses the Nodes of the previous full-NodeList request whose read
+/// members are byte for byte the same, at the same position (kube-scheduler sends the same
+/// objects each cycle); this forgets them (benchmarks of the first request, tests).
+void ClearNodeListCache();
 /// As above; the args keep the body (ExtenderArgs::storage), so raw_json stays valid.
 [[nodiscard]] absl::StatusOr<ExtenderArgs> DecodeExtenderArgs(std::string&& body);
 [[nodiscard]] inline absl::StatusOr<ExtenderArgs> DecodeExtenderArgs(const char* body) {
