@@ -18,6 +18,11 @@ Node Feature Discovery labels, NotReady / pressure / cordoned nodes, ~12 running
 images per node, Services, ReplicaSets, a StatefulSet) as varied-cluster-5000.json, and for each
 of bench/fixtures/z2jh-pod-{cpu,gpu}.json (the pod KubeSpawner sends under the chart's defaults)
 varied-{cpu,gpu}-filter-5000.json and varied-{cpu,gpu}-prioritize-5000.json.
+
+  bench/load/gen_cluster.py --varied --nodelist --nodes 5000 --out build/bench-data
+also writes varied-cpu-nodelist-filter-5000.json: the full-NodeList mode's /filter body
+(`nodeCacheCapable: false`), the z2jh CPU pod with all the varied nodes as Node objects
+(`"Nodes": {"metadata": {}, "items": [...]}, "NodeNames": null`, 34 MB at 5,000 nodes).
 """
 
 import argparse
@@ -381,6 +386,8 @@ def main():
     parser.add_argument("--pod", default=os.path.join(ROOT, "examples", "notebook-pod.json"))
     parser.add_argument("--varied", action="store_true",
                         help="the varied cluster and the z2jh pods (bench_schedule's Z2jh* cases)")
+    parser.add_argument("--nodelist", action="store_true",
+                        help="with --varied: also the full-NodeList /filter body of the CPU pod")
     a = parser.parse_args()
     os.makedirs(a.out, exist_ok=True)
     if a.varied:
@@ -427,6 +434,12 @@ def write_varied(a):
         with open(os.path.join(a.out, f"varied-{profile}-prioritize-{a.nodes}.json"), "w") as f:
             f.write(args_body(pod, kept))
         print(f"{profile}: /filter keeps {len(kept)} of {a.nodes}", file=sys.stderr)
+        if a.nodelist and profile == "cpu":
+            path = os.path.join(a.out, f"varied-cpu-nodelist-filter-{a.nodes}.json")
+            with open(path, "w") as f:
+                json.dump({"Pod": pod, "Nodes": {"metadata": {}, "items": items[:a.nodes]},
+                           "NodeNames": None}, f, separators=(",", ":"))  # as Go writes it
+            print(f"{path}: {os.path.getsize(path)} bytes", file=sys.stderr)
     print(f"{a.out}/varied-cluster-{a.nodes}.json: {a.nodes} nodes, {pods} pods", file=sys.stderr)
 
 

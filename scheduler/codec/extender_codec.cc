@@ -5,8 +5,13 @@
 #include <charconv>
 #include <cstring>
 #include <functional>
+#include <iterator>
+#include <memory>
+#include <mutex>
+#include <optional>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "scheduler/codec/internal/k8s_decode.h"
@@ -138,6 +143,7 @@ class FailureMap {
     AppendJsonEscaped(&body_, message);
     body_.push_back('"');
   }
+  size_t size() const { return body_.size() + 2; }
   void AppendTo(std::string* out) const {
     out->push_back('{');
     out->append(body_);
@@ -153,12 +159,338 @@ class FailureMap {
   std::string body_;
 };
 
+// ---- the NodeList decoder (DecodeExtenderArgs's fast path) ----
+// simdjson On-Demand over the whole body: only the members the predicates read are looked at,
+// each handed, as its original text, to the same element decoders the general path uses (a
+// small document per node: `{"metadata":{"name":..,"labels":..},"spec":{..},"status":{..}}`
+// with the members in their order, so repeated keys resolve as before). Everything else is
+// skipped. Anything unexpected returns false: the general decoder then decodes the body again,
+// with its validation and its errors.
+namespace od = simdjson::ondemand;
+
+od::parser* OnDemandParser() {
+  thread_local od::parser parser;
+  thread_local bool ready = parser.allocate(1 << 16, 64) == simdjson::SUCCESS;
+  return ready ? &parser : nullptr;
+}
+
+// The text of `v` (an object or array whole; a scalar's token), trailing whitespace trimmed.
+bool RawValue(od::value v, std::string_view* out) {
+  od::json_type type;
+  if (v.type().get(type) != simdjson::SUCCESS) return false;
+  std::string_view raw;
+  if (type == od::json_type::object) {
+    od::object o;
+    if (v.get_object().get(o) != simdjson::SUCCESS || o.raw_json().get(raw) != simdjson::SUCCESS)
+      return false;
+  } else if (type == od::json_type::array) {
+    od::array a;
+    if (v.get_array().get(a) != simdjson::SUCCESS || a.raw_json().get(raw) != simdjson::SUCCESS)
+      return false;
+  } else {
+    raw = v.raw_json_token();
+  }
+  while (!raw.empty() &&
+         (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\r' || raw.back() == '\t')) {
+    raw.remove_suffix(1);
+  }
+  *out = raw;
+  return !raw.empty();
+}
+
+// A growable buffer with SIMDJSON_PADDING bytes to spare, for the per-node documents.
+class PaddedBuffer {
+ public:
+  void clear() { size_ = 0; }
+  void Append(std::string_view s) {
+    if (size_ + s.size() + simdjson::SIMDJSON_PADDING > capacity_) Grow(size_ + s.size());
+    std::memcpy(data_.get() + size_, s.data(), s.size());
+    size_ += s.size();
+  }
+  void Append(char c) { Append(std::string_view(&c, 1)); }
+  std::string_view view() const { return {data_.get(), size_}; }
+
+ private:
+  void Grow(size_t need) {
+    const size_t capacity = std::max(need + simdjson::SIMDJSON_PADDING, capacity_ * 2 + 4096);
+    auto data = std::make_unique<char[]>(capacity);
+    if (size_ > 0) std::memcpy(data.get(), data_.get(), size_);
+    data_ = std::move(data);
+    capacity_ = capacity;
+  }
+  std::unique_ptr<char[]> data_;
+  size_t size_ = 0;
+  size_t capacity_ = 0;
+};
+
+// Appends `"name":{` + the members of object `v` whose keys are in `keys` + `}`; a value that
+// is not an object is appended whole (null decodes as before; another type fails there).
+template <size_t N>
+bool AppendSelected(std::string_view name, od::value v, const std::string_view (&keys)[N],
+                    PaddedBuffer* doc) {
+  doc->Append('"');
+  doc->Append(name);
+  doc->Append("\":");
+  od::json_type type;
+  if (v.type().get(type) != simdjson::SUCCESS) return false;
+  if (type != od::json_type::object) {
+    std::string_view raw;
+    if (!RawValue(v, &raw)) return false;
+    doc->Append(raw);
+    return true;
+  }
+  od::object o;
+  if (v.get_object().get(o) != simdjson::SUCCESS) return false;
+  doc->Append('{');
+  bool first = true;
+  for (auto field_result : o) {
+    od::field field;
+    std::string_view key;
+    if (std::move(field_result).get(field) != simdjson::SUCCESS ||
+        field.unescaped_key().get(key) != simdjson::SUCCESS) {
+      return false;
+    }
+    if (std::find(std::begin(keys), std::end(keys), key) == std::end(keys)) continue;
+    std::string_view raw;
+    if (!RawValue(field.value(), &raw)) return false;
+    if (!first) doc->Append(',');
+    first = false;
+    doc->Append('"');
+    doc->Append(key);
+    doc->Append("\":");
+    doc->Append(raw);
+  }
+  doc->Append('}');
+  return true;
+}
+
+constexpr std::string_view kMetadataKeys[] = {"name", "labels"};
+constexpr std::string_view kSpecKeys[] = {"unschedulable", "taints"};
+constexpr std::string_view kStatusKeys[] = {"allocatable", "conditions"};
+
+// One Nodes.items element: decoded from the members the predicates read; raw_json its text.
+// The Nodes decoded by the last full-NodeList request, by position, with the text they were
+// decoded from: kube-scheduler sends the same Node objects, in the same order, each cycle, and a
+// node whose read members are byte for byte the same decodes to the same Node (shared, as Nodes
+// are immutable). A changed or moved node is decoded again. Replaced by each request that had
+// a change, so it holds one request's nodes at most.
+struct CachedNode {
+  std::string doc;
+  std::shared_ptr<const Node> node;
+};
+using NodeCache = std::vector<CachedNode>;
+std::mutex node_cache_mu;
+std::shared_ptr<const NodeCache> node_cache;
+
+std::shared_ptr<const NodeCache> CurrentNodeCache() {
+  std::lock_guard<std::mutex> lock(node_cache_mu);
+  return node_cache;
+}
+
+void PublishNodeCache(std::shared_ptr<const NodeCache> cache) {
+  {
+    std::lock_guard<std::mutex> lock(node_cache_mu);
+    node_cache.swap(cache);
+  }
+  cache.reset();  // the previous one, freed outside the lock
+}
+
+// `cached`: the previous request's node at this position (may be null). Sets *reused.
+bool FastNode(od::document& body, od::value item, const Path& path, PaddedBuffer* doc,
+              const CachedNode* cached, bool* reused, NodeItem* out) {
+  const char* begin = item.raw_json_token().data();  // the item's '{'
+  od::object o;
+  if (item.get_object().get(o) != simdjson::SUCCESS) return false;
+  doc->clear();
+  doc->Append('{');
+  bool first = true;
+  for (auto field_result : o) {
+    od::field field;
+    std::string_view key;
+    if (std::move(field_result).get(field) != simdjson::SUCCESS ||
+        field.unescaped_key().get(key) != simdjson::SUCCESS) {
+      return false;
+    }
+    const std::string_view* keys = nullptr;
+    bool ok = true;
+    if (key == "metadata") {
+      if (!first) doc->Append(',');
+      ok = AppendSelected("metadata", field.value(), kMetadataKeys, doc);
+      keys = kMetadataKeys;
+    } else if (key == "spec") {
+      if (!first) doc->Append(',');
+      ok = AppendSelected("spec", field.value(), kSpecKeys, doc);
+      keys = kSpecKeys;
+    } else if (key == "status") {
+      if (!first) doc->Append(',');
+      ok = AppendSelected("status", field.value(), kStatusKeys, doc);
+      keys = kStatusKeys;
+    }
+    if (!ok) return false;
+    if (keys != nullptr) first = false;
+  }
+  // The object is consumed: the next token is the ',' or ']' after it; its text ends at the '}'.
+  const char* end = nullptr;
+  if (body.current_location().get(end) != simdjson::SUCCESS) return false;
+  while (end > begin && end[-1] != '}') --end;
+  if (end == begin) return false;
+  const std::string_view raw(begin, static_cast<size_t>(end - begin));
+  doc->Append('}');
+  out->raw_json = raw;
+  *reused = cached != nullptr && cached->doc == doc->view();
+  if (*reused) {
+    out->node = cached->node;
+    return true;
+  }
+  simdjson::dom::element e;
+  if (internal::ThreadParser().parse(doc->view().data(), doc->view().size(), false).get(e) !=
+      simdjson::SUCCESS) {
+    return false;
+  }
+  auto node = std::make_shared<Node>();
+  if (!internal::DecodeNode(e, path, node.get()).ok()) return false;
+  out->node = std::move(node);
+  out->raw_json = raw;
+  return true;
+}
+
+// The whole ExtenderArgs, when its Nodes is a NodeList. False: use the general decoder.
+bool FastDecodeExtenderArgs(std::string_view body, ExtenderArgs* args) {
+  od::parser* parser = OnDemandParser();
+  if (parser == nullptr || internal::ThreadParser().max_depth() != 64) return false;
+  // Without readable padding past the body, a padded copy; raw_json still points into `body`.
+  simdjson::padded_string copy;
+  const char* base = body.data();
+  if (!internal::PaddingReadable(body)) {
+    copy = simdjson::padded_string(body);
+    base = copy.data();
+  }
+  const auto in_body = [&](std::string_view raw) {
+    return std::string_view(body.data() + (raw.data() - base), raw.size());
+  };
+  od::document doc;
+  if (parser->iterate(base, body.size(), body.size() + simdjson::SIMDJSON_PADDING).get(doc) !=
+      simdjson::SUCCESS) {
+    return false;
+  }
+  od::object top;
+  if (doc.get_object().get(top) != simdjson::SUCCESS) return false;
+  std::string_view pod_raw;
+  bool have_nodes = false;
+  bool have_names = false;
+  std::vector<NodeItem> items;
+  std::optional<std::vector<std::string>> names;
+  PaddedBuffer node_doc;
+  const std::shared_ptr<const NodeCache> cache = CurrentNodeCache();
+  std::vector<std::pair<size_t, std::string>> decoded_docs;  // the nodes not reused
+  const Path nodes_path{nullptr, "Nodes"};
+  const Path items_path = nodes_path.Key("items");
+  for (auto field_result : top) {
+    od::field field;
+    std::string_view key;
+    if (std::move(field_result).get(field) != simdjson::SUCCESS ||
+        field.unescaped_key().get(key) != simdjson::SUCCESS) {
+      return false;
+    }
+    od::value v = field.value();
+    if (EqualFold(key, "pod")) {
+      if (!RawValue(v, &pod_raw)) return false;
+    } else if (EqualFold(key, "nodes")) {
+      if (have_nodes) return false;  // a repeated Nodes: the general decoder
+      have_nodes = true;
+      bool is_null = false;
+      // Null (cache-capable) or not an object: the general decoder.
+      if (v.is_null().get(is_null) != simdjson::SUCCESS || is_null) return false;
+      od::object list;
+      if (v.get_object().get(list) != simdjson::SUCCESS) return false;
+      bool have_items = false;
+      for (auto member_result : list) {
+        od::field member;
+        std::string_view member_key;
+        if (std::move(member_result).get(member) != simdjson::SUCCESS ||
+            member.unescaped_key().get(member_key) != simdjson::SUCCESS) {
+          return false;
+        }
+        if (member_key != "items") continue;
+        if (have_items) return false;
+        have_items = true;
+        od::array arr;
+        if (member.value().get_array().get(arr) != simdjson::SUCCESS) return false;
+        size_t i = 0;
+        for (auto item_result : arr) {
+          od::value item;
+          if (item_result.get(item) != simdjson::SUCCESS) return false;
+          if (++i > MaxNodesPerRequest() && MaxNodesPerRequest() != 0) return false;
+          const CachedNode* cached =
+              cache != nullptr && i - 1 < cache->size() ? &(*cache)[i - 1] : nullptr;
+          bool reused = false;
+          if (!FastNode(doc, item, items_path.Index(i - 1), &node_doc, cached, &reused,
+                        &items.emplace_back())) {
+            return false;
+          }
+          if (!reused) decoded_docs.emplace_back(i - 1, std::string(node_doc.view()));
+        }
+      }
+      args->nodes.emplace();  // set below
+    } else if (EqualFold(key, "nodenames")) {
+      bool is_null = false;
+      if (v.is_null().get(is_null) != simdjson::SUCCESS) return false;
+      have_names = !is_null;
+      names.reset();
+      if (is_null) continue;
+      od::array arr;
+      if (v.get_array().get(arr) != simdjson::SUCCESS) return false;
+      std::vector<std::string>& list = names.emplace();
+      for (auto name_result : arr) {
+        std::string_view name;
+        if (name_result.get_string().get(name) != simdjson::SUCCESS) return false;
+        list.emplace_back(name);
+      }
+      if (MaxNodesPerRequest() != 0 && list.size() > MaxNodesPerRequest()) return false;
+    }
+  }
+  // Nothing may follow the top object.
+  if (doc.current_location().error() != simdjson::OUT_OF_BOUNDS || pod_raw.empty() ||
+      pod_raw == "null")
+    return false;
+  // Only bodies with Nodes objects need this decoder; the others are small.
+  if (!args->nodes) return false;
+  element pod_element;
+  if (!internal::ParseDocument(pod_raw, "", &pod_element).ok()) return false;
+  auto pod = std::make_shared<Pod>();
+  if (!internal::DecodePod(pod_element, Path{nullptr, "Pod"}, pod.get()).ok()) return false;
+  args->pod = std::move(pod);
+  for (NodeItem& item : items) item.raw_json = in_body(item.raw_json);
+  if (!decoded_docs.empty() || cache == nullptr || cache->size() != items.size()) {
+    auto next = std::make_shared<NodeCache>(items.size());
+    size_t d = 0;
+    for (size_t i = 0; i < items.size(); ++i) {
+      CachedNode& entry = (*next)[i];
+      entry.node = items[i].node;
+      if (d < decoded_docs.size() && decoded_docs[d].first == i) {
+        entry.doc = std::move(decoded_docs[d++].second);
+      } else {
+        entry.doc = (*cache)[i].doc;  // reused: the same text
+      }
+    }
+    PublishNodeCache(std::move(next));
+  }
+  *args->nodes = std::move(items);
+  if (have_names) args->node_names = std::move(names);
+  return true;
+}
+
 }  // namespace
+
+void ClearNodeListCache() { PublishNodeCache(nullptr); }
 
 void SetMaxNodesPerRequest(size_t n) { max_nodes_per_request.store(n); }
 size_t MaxNodesPerRequest() { return max_nodes_per_request.load(); }
 
-absl::StatusOr<ExtenderArgs> DecodeExtenderArgs(std::string_view body) {
+namespace {
+
+// The general decoder: the whole body as a DOM, every error named by its path.
+absl::StatusOr<ExtenderArgs> DecodeExtenderArgsDom(std::string_view body) {
   Slot slots[] = {Slot("pod"), Slot("nodes"), Slot("nodenames")};
   NBSCHED_RETURN_IF_ERROR(ParseTopObject(body, "ExtenderArgs", slots, std::size(slots)));
   ExtenderArgs args;
@@ -169,21 +501,33 @@ absl::StatusOr<ExtenderArgs> DecodeExtenderArgs(std::string_view body) {
   if (IsSet(slots[1])) {
     // A v1.NodeList: {"metadata": {}, "items": [...]}; only items matter.
     std::vector<NodeItem>& items = args.nodes.emplace();
+    // The items' minified text, one after another; the views are set once it stops growing.
+    auto storage = std::make_shared<std::string>();
+    std::vector<size_t> ends;
     const Path nodes_path{nullptr, "Nodes"};
     NBSCHED_RETURN_IF_ERROR(
         ForObject(slots[1].value, nodes_path, [&](std::string_view k, element v, const Path& vp) {
           if (k != "items") return absl::OkStatus();
           items.clear();
+          storage->clear();
+          ends.clear();
           const size_t count = CountOf(v);
           NBSCHED_RETURN_IF_ERROR(CheckNodeCount(count, "Nodes.items"));
           items.reserve(count);
           return ForArray(v, vp, [&](element item, const Path& ip) {
             auto node = std::make_shared<Node>();
             NBSCHED_RETURN_IF_ERROR(internal::DecodeNode(item, ip, node.get()));
-            items.push_back(NodeItem{std::move(node), simdjson::minify(item)});
+            *storage += simdjson::minify(item);
+            ends.push_back(storage->size());
+            items.push_back(NodeItem{std::move(node), {}});
             return absl::OkStatus();
           });
         }));
+    for (size_t i = 0; i < items.size(); ++i) {
+      const size_t begin = i == 0 ? 0 : ends[i - 1];
+      items[i].raw_json = std::string_view(*storage).substr(begin, ends[i] - begin);
+    }
+    args.storage = std::move(storage);
   }
   if (IsSet(slots[2])) {
     std::vector<std::string>& names = args.node_names.emplace();
@@ -199,6 +543,24 @@ absl::StatusOr<ExtenderArgs> DecodeExtenderArgs(std::string_view body) {
         }));
   }
   if (!args.nodes && !args.node_names) args.node_names.emplace();
+  return args;
+}
+
+}  // namespace
+
+absl::StatusOr<ExtenderArgs> DecodeExtenderArgs(std::string_view body) {
+  // Only a body with Nodes items can take the NodeList decoder: a cheap test spares the others.
+  if (body.find("\"items\"") != std::string_view::npos) {
+    ExtenderArgs args;
+    if (FastDecodeExtenderArgs(body, &args)) return args;
+  }
+  return DecodeExtenderArgsDom(body);
+}
+
+absl::StatusOr<ExtenderArgs> DecodeExtenderArgs(std::string&& body) {
+  auto kept = std::make_shared<const std::string>(std::move(body));
+  absl::StatusOr<ExtenderArgs> args = DecodeExtenderArgs(std::string_view(*kept));
+  if (args.ok() && args->storage == nullptr) args->storage = std::move(kept);
   return args;
 }
 
@@ -293,7 +655,9 @@ void AppendPlainNames(std::string* out, const std::vector<std::string_view>& nam
 
 }  // namespace
 
-std::string EncodeFilterResult(const framework::Decision& decision, const ExtenderArgs& args) {
+FilterReplyParts EncodeFilterResultParts(const framework::Decision& decision,
+                                         const ExtenderArgs& args) {
+  FilterReplyParts parts;
   const auto& nodes = decision.nodes;
   // One entry per name (the first occurrence's verdict), as kube-scheduler expects.
   std::vector<size_t> kept;
@@ -315,12 +679,12 @@ std::string EncodeFilterResult(const framework::Decision& decision, const Extend
     }
   }
 
-  std::string out;
+  std::string& out = parts.head;
   if (args.cache_capable()) {
     std::vector<std::string_view> names;
     names.reserve(kept.size());
     bool plain = true;
-    size_t bytes = 256;
+    size_t bytes = 256 + failed.size() + unresolvable.size();
     for (size_t i : kept) {
       names.push_back(nodes[i].name());
       plain = plain && (decision.names_plain || IsPlainJson(names.back()));
@@ -342,8 +706,8 @@ std::string EncodeFilterResult(const framework::Decision& decision, const Extend
     // Echo the kept nodes' objects as received. The decision normally lists the request's nodes
     // in the same order; fall back to a name index when it does not.
     const std::vector<NodeItem>& items = *args.nodes;
-    std::unordered_map<std::string_view, const std::string*> by_name;
-    const auto raw_for = [&](size_t i) -> const std::string* {
+    std::unordered_map<std::string_view, const std::string_view*> by_name;
+    const auto raw_for = [&](size_t i) -> const std::string_view* {
       const std::string& name = nodes[i].node->name();
       if (i < items.size() && items[i].node->name == name) return &items[i].raw_json;
       if (by_name.empty()) {
@@ -352,22 +716,40 @@ std::string EncodeFilterResult(const framework::Decision& decision, const Extend
       auto it = by_name.find(name);
       return it == by_name.end() ? nullptr : it->second;
     };
-    out += "{\"Nodes\":{\"metadata\":{},\"items\":[";
-    bool first = true;
+    std::vector<std::string_view>& echoed = parts.items;
+    echoed.reserve(kept.size());
     for (size_t i : kept) {
-      const std::string* raw = raw_for(i);
+      const std::string_view* raw = raw_for(i);
       if (raw == nullptr) continue;  // not in the request: nothing to echo
-      if (!first) out.push_back(',');
-      first = false;
-      out += *raw;
+      echoed.push_back(*raw);
     }
-    out += "]},\"NodeNames\":null";
+    out = "{\"Nodes\":{\"metadata\":{},\"items\":[";
+    parts.tail.reserve(failed.size() + unresolvable.size() + 96);
+    parts.tail = "]},\"NodeNames\":null";
   }
-  out += ",\"FailedNodes\":";
-  failed.AppendTo(&out);
-  out += ",\"FailedAndUnresolvableNodes\":";
-  unresolvable.AppendTo(&out);
-  out += ",\"Error\":\"\"}";
+  std::string& rest = args.cache_capable() ? parts.head : parts.tail;
+  rest += ",\"FailedNodes\":";
+  failed.AppendTo(&rest);
+  rest += ",\"FailedAndUnresolvableNodes\":";
+  unresolvable.AppendTo(&rest);
+  rest += ",\"Error\":\"\"}";
+  return parts;
+}
+
+std::string EncodeFilterResult(const framework::Decision& decision, const ExtenderArgs& args) {
+  FilterReplyParts parts = EncodeFilterResultParts(decision, args);
+  if (parts.items.empty() && parts.tail.empty()) return std::move(parts.head);
+  // The items are most of the reply: one allocation for all of it, then a copy per node.
+  size_t bytes = parts.head.size() + parts.tail.size() + parts.items.size();
+  for (std::string_view item : parts.items) bytes += item.size();
+  std::string out;
+  out.reserve(bytes);
+  out += parts.head;
+  for (size_t k = 0; k < parts.items.size(); ++k) {
+    if (k > 0) out.push_back(',');
+    out += parts.items[k];
+  }
+  out += parts.tail;
   return out;
 }
 

@@ -21,11 +21,13 @@
 
 namespace nbsched::codec {
 
-/// One full Node object of a `nodeCacheCapable: false` request, with its JSON kept verbatim
-/// (minified) so that a kept node is echoed back unchanged.
+/// One full Node object of a `nodeCacheCapable: false` request, with its JSON text so that a
+/// kept node is echoed back unchanged: the item's bytes as they came in the request body (minified
+/// only when the request took the general decoder, see DecodeExtenderArgs).
 struct NodeItem {
   std::shared_ptr<const Node> node;
-  std::string raw_json;
+  /// Points into the request body, or into ExtenderArgs::storage.
+  std::string_view raw_json;
 };
 
 struct ExtenderArgs {
@@ -35,9 +37,28 @@ struct ExtenderArgs {
   /// Set when the request carried Nodes (full objects). When both are present, Nodes wins
   /// for echoing and NodeNames is ignored; when neither, node_names is an empty list.
   std::optional<std::vector<NodeItem>> nodes;
+  /// What NodeItem::raw_json points into when not the caller's body (may be null).
+  std::shared_ptr<const std::string> storage;
   bool cache_capable() const { return !nodes.has_value(); }
 };
+/// Decodes an ExtenderArgs body. A well-formed Nodes list takes the NodeList decoder: simdjson
+/// On-Demand walks the body, decodes only the members the predicates read (metadata.name and
+/// .labels, spec.unschedulable and .taints, status.allocatable and .conditions) with the same
+/// decoders as the Node API objects, and skips the rest (images, annotations, managedFields...)
+/// after simdjson's stage-1 checks (UTF-8, strings); NodeItem::raw_json are then views of `body`,
+/// which must outlive the args. Any body that decoder does not accept as is (an error, a type
+/// or a key it does not expect) goes through the general decoder, which validates all of it and
+/// gives the errors; its raw_json are minified copies held in ExtenderArgs::storage.
 [[nodiscard]] absl::StatusOr<ExtenderArgs> DecodeExtenderArgs(std::string_view body);
+/// The NodeList decoder reuses the Nodes of the previous full-NodeList request whose read
+/// members are byte for byte the same, at the same position (kube-scheduler sends the same
+/// objects each cycle); this forgets them (benchmarks of the first request, tests).
+void ClearNodeListCache();
+/// As above; the args keep the body (ExtenderArgs::storage), so raw_json stays valid.
+[[nodiscard]] absl::StatusOr<ExtenderArgs> DecodeExtenderArgs(std::string&& body);
+[[nodiscard]] inline absl::StatusOr<ExtenderArgs> DecodeExtenderArgs(const char* body) {
+  return DecodeExtenderArgs(std::string_view(body));
+}
 
 /// Most nodes one request may name (NodeNames entries, Nodes items, preemption map entries);
 /// more is InvalidArgument naming the field and the limit. Process-wide (`--max-nodes`),
@@ -76,6 +97,16 @@ struct PreemptionArgs {
 /// `"NodeNames": null`. `not_best_reason` is the FailedNodes text for feasible nodes that
 /// best-in-filter did not keep.
 std::string EncodeFilterResult(const framework::Decision& decision, const ExtenderArgs& args);
+/// EncodeFilterResult in parts, for a write without copying the echoed nodes: the reply is
+/// `head`, then `items` joined by ",", then `tail`. Cache-capable: all of it in `head`. The
+/// items are the kept nodes' NodeItem::raw_json (views: valid as long as those are).
+struct FilterReplyParts {
+  std::string head;
+  std::vector<std::string_view> items;
+  std::string tail;
+};
+FilterReplyParts EncodeFilterResultParts(const framework::Decision& decision,
+                                         const ExtenderArgs& args);
 /// `{"Nodes": null, "NodeNames": null, "FailedNodes": {}, "FailedAndUnresolvableNodes": {},
 /// "Error": message}`.
 std::string EncodeFilterError(std::string_view message);

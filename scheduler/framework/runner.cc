@@ -171,6 +171,12 @@ Candidates OverlayNodes(const Snapshot& snapshot,
   for (const auto& node : nodes) {
     out.duplicate.push_back(seen.insert(node->name).second ? 0 : 1);
     const NodeInfo* known = snapshot.Find(node->name);
+    // kube-scheduler sends the Node objects the snapshot was built from: an identical node
+    // judges exactly as the snapshot's NodeInfo, which needs no rebuilding (its pods' sums).
+    if (known != nullptr && known->node() == *node) {
+      out.nodes.push_back(known);
+      continue;
+    }
     out.owned.push_back(known != nullptr ? known->WithNode(node)
                                          : std::make_shared<const NodeInfo>(
                                                node, std::vector<std::shared_ptr<const Pod>>{}));

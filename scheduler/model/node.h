@@ -14,6 +14,7 @@ namespace nbsched {
 struct NodeCondition {
   std::string type;    // Ready, MemoryPressure, DiskPressure, PIDPressure, NetworkUnavailable, ...
   std::string status;  // True, False, Unknown
+  friend bool operator==(const NodeCondition&, const NodeCondition&) = default;
 };
 
 struct Node {
@@ -28,6 +29,8 @@ struct Node {
   /// Status of the condition of that type, or nullptr when the node does not report it.
   const std::string* ConditionStatus(std::string_view type) const;
   void Finalize() { allocatable = Resources::FromList(allocatable_list); }
+  /// Every member alike (OverlayNodes reuses the snapshot's NodeInfo for an identical node).
+  friend bool operator==(const Node&, const Node&) = default;
 };
 
 }  // namespace nbsched

@@ -2,6 +2,8 @@
 
 #include <chrono>
 #include <exception>
+#include <memory>
+#include <utility>
 
 #include "scheduler/codec/extender_codec.h"
 #include "scheduler/framework/runner.h"
@@ -25,6 +27,14 @@ HttpResponse BadRequest(const absl::Status& status) {
 }
 
 using Evaluated = CoreResult;
+
+// A request's Node objects (full-NodeList mode: thousands, each with its labels) are freed after
+// the reply is written rather than before it is sent.
+void ReleaseAfterWrite(HttpResponse& response, codec::ExtenderArgs& args, Evaluated&& evaluated) {
+  if (args.cache_capable()) return;
+  response.release_after_write = std::make_shared<const std::pair<codec::ExtenderArgs, Evaluated>>(
+      std::move(args), std::move(evaluated));
+}
 
 void LogRequest(std::string_view verb, const Pod& pod, size_t in, size_t out,
                 Clock::time_point start) {
@@ -75,7 +85,7 @@ ExtenderService::ExtenderService(state::ClusterState& cluster,
       seen_(options_.seen_pods_capacity) {}
 
 void ExtenderService::Register(HttpServer& server) {
-  server.Route("POST", "/filter", [this](const HttpRequest& r) { return Filter(r); });
+  server.Route("POST", "/filter", [this](const HttpRequest& r) { return FilterGathered(r); });
   server.Route("POST", "/prioritize", [this](const HttpRequest& r) { return Prioritize(r); });
   server.Route("POST", "/explain", [this](const HttpRequest& r) { return Explain(r); });
   server.Route("POST", "/bind", [this](const HttpRequest& r) { return Bind(r); });
@@ -108,6 +118,17 @@ std::variant<Evaluated, HttpResponse> DecodeAndEvaluate(Verb verb, const HttpReq
 }  // namespace
 
 HttpResponse ExtenderService::Filter(const HttpRequest& request) const {
+  HttpResponse response = FilterGathered(request);
+  if (response.body_parts.empty()) return response;
+  size_t bytes = response.body.size();
+  for (std::string_view part : response.body_parts) bytes += part.size();
+  response.body.reserve(bytes);
+  for (std::string_view part : response.body_parts) response.body += part;
+  response.body_parts.clear();
+  return response;
+}
+
+HttpResponse ExtenderService::FilterGathered(const HttpRequest& request) const {
   const auto start = Clock::now();
   codec::ExtenderArgs args;
   auto result = DecodeAndEvaluate(Verb::kFilter, request, {policies_.Current(), cluster_.Current()},
@@ -117,7 +138,26 @@ HttpResponse ExtenderService::Filter(const HttpRequest& request) const {
   size_t kept = 0;
   for (const auto& n : e.decision.nodes) kept += n.feasible();
   LogRequest("filter", *args.pod, e.decision.nodes.size(), e.decision.best >= 0 ? 1 : kept, start);
-  return Json(200, codec::EncodeFilterResult(e.decision, args));
+  if (args.cache_capable()) return Json(200, codec::EncodeFilterResult(e.decision, args));
+  // Full-NodeList mode: the kept nodes' text goes out from where it is (the request's body, kept
+  // by the server until the reply is written), and the decoded nodes are freed after that.
+  struct Held {
+    codec::ExtenderArgs args;
+    Evaluated evaluated;
+    codec::FilterReplyParts parts;
+  };
+  codec::FilterReplyParts parts = codec::EncodeFilterResultParts(e.decision, args);
+  auto held = std::make_shared<Held>(
+      Held{std::move(args), std::get<Evaluated>(std::move(result)), std::move(parts)});
+  HttpResponse response = Json(200, std::move(held->parts.head));
+  response.body_parts.reserve(2 * held->parts.items.size() + 1);
+  for (size_t k = 0; k < held->parts.items.size(); ++k) {
+    if (k > 0) response.body_parts.push_back(",");
+    response.body_parts.push_back(held->parts.items[k]);
+  }
+  response.body_parts.push_back(held->parts.tail);
+  response.release_after_write = std::move(held);
+  return response;
 }
 
 HttpResponse ExtenderService::Prioritize(const HttpRequest& request) const {
@@ -128,7 +168,9 @@ HttpResponse ExtenderService::Prioritize(const HttpRequest& request) const {
   if (auto* response = std::get_if<HttpResponse>(&result)) return *response;
   const Evaluated& e = std::get<Evaluated>(result);
   LogRequest("prioritize", *args.pod, e.decision.nodes.size(), e.decision.nodes.size(), start);
-  return Json(200, codec::EncodePrioritizeResult(e.decision));
+  HttpResponse response = Json(200, codec::EncodePrioritizeResult(e.decision));
+  ReleaseAfterWrite(response, args, std::get<Evaluated>(std::move(result)));
+  return response;
 }
 
 HttpResponse ExtenderService::Explain(const HttpRequest& request) const {

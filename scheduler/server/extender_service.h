@@ -45,6 +45,10 @@ class ExtenderService {
   void Register(HttpServer& server);
 
   HttpResponse Filter(const HttpRequest& request) const;
+  /// Filter as the HTTP server's /filter route runs it: in the full-NodeList mode the reply's
+  /// echoed nodes are HttpResponse::body_parts viewing `request.body` (valid until the reply is
+  /// written, as HttpServer keeps the request), not copied into `body`.
+  HttpResponse FilterGathered(const HttpRequest& request) const;
   HttpResponse Prioritize(const HttpRequest& request) const;
   HttpResponse Explain(const HttpRequest& request) const;
   HttpResponse Bind(const HttpRequest& request) const;

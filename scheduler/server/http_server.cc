@@ -13,6 +13,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <boost/optional.hpp>
 #include <condition_variable>
 #include <exception>
 #include <limits>
@@ -59,6 +60,48 @@ std::string JsonError(std::string_view message) {
   out += "}";
   return out;
 }
+
+// A Beast body of an owned head and views written after it (HttpResponse::body_parts),
+// handed to the socket in batches of views (one gather write each).
+struct PartsBody {
+  struct value_type {
+    std::string head;
+    std::vector<std::string_view> parts;
+  };
+  static std::uint64_t size(const value_type& v) {
+    std::uint64_t n = v.head.size();
+    for (std::string_view p : v.parts) n += p.size();
+    return n;
+  }
+  class writer {
+   public:
+    using const_buffers_type = std::vector<net::const_buffer>;
+    template <bool isRequest, class Fields>
+    writer(const http::header<isRequest, Fields>&, const value_type& v) : v_(v) {}
+    void init(beast::error_code& ec) { ec = {}; }
+    boost::optional<std::pair<const_buffers_type, bool>> get(beast::error_code& ec) {
+      ec = {};
+      constexpr size_t kBatch = 64;
+      const_buffers_type out;
+      out.reserve(kBatch + 1);
+      if (!head_done_) {
+        head_done_ = true;
+        if (!v_.head.empty()) out.emplace_back(v_.head.data(), v_.head.size());
+      }
+      for (; next_ < v_.parts.size() && out.size() < kBatch; ++next_) {
+        if (!v_.parts[next_].empty())
+          out.emplace_back(v_.parts[next_].data(), v_.parts[next_].size());
+      }
+      if (out.empty()) return boost::none;
+      return std::make_pair(std::move(out), next_ < v_.parts.size());
+    }
+
+   private:
+    const value_type& v_;
+    bool head_done_ = false;
+    size_t next_ = 0;
+  };
+};
 
 HttpResponse ErrorResponse(int status, std::string_view message) {
   HttpResponse res;
@@ -318,7 +361,8 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     phase_ = Phase::kHandling;
     http::request<http::string_body> msg = parser_->release();
     parser_.reset();
-    HttpRequest req;
+    request_ = {};
+    HttpRequest& req = request_;
     req.method = std::string(msg.method_string());
     req.target = std::string(msg.target());
     req.path = std::string(PathOf(req.target));
@@ -362,18 +406,36 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     Write(ErrorResponse(status, message), version, /*keep_alive=*/false);
   }
 
+  template <typename Message>
+  void SetHead(Message& m, const HttpResponse& res, unsigned version, bool keep_alive) {
+    m.version(version);
+    m.result(static_cast<unsigned>(res.status));
+    m.set(http::field::server, "nbsched");
+    m.set(http::field::content_type, res.content_type);
+    for (auto& [name, value] : res.headers) m.insert(name, value);
+    m.keep_alive(keep_alive);
+  }
+
   void Write(HttpResponse res, unsigned version, bool keep_alive) {
     phase_ = Phase::kWriting;
-    res_ = {};
-    res_.version(version);
-    res_.result(static_cast<unsigned>(res.status));
-    res_.set(http::field::server, "nbsched");
-    res_.set(http::field::content_type, res.content_type);
-    for (auto& [name, value] : res.headers) res_.insert(name, value);
-    res_.body() = std::move(res.body);
-    res_.keep_alive(keep_alive);
-    res_.prepare_payload();
+    release_after_write_ = std::move(res.release_after_write);
     Lowest().expires_after(opts().write_timeout);
+    if (!res.body_parts.empty()) {
+      // Gathered from where the parts are (the request's body, release_after_write): no copy.
+      parts_res_ = {};
+      SetHead(parts_res_, res, version, keep_alive);
+      parts_res_.body().head = std::move(res.body);
+      parts_res_.body().parts = std::move(res.body_parts);
+      parts_res_.prepare_payload();
+      http::async_write(
+          stream_, parts_res_,
+          beast::bind_front_handler(&Session::OnWrite, this->shared_from_this(), keep_alive));
+      return;
+    }
+    res_ = {};
+    SetHead(res_, res, version, keep_alive);
+    res_.body() = std::move(res.body);
+    res_.prepare_payload();
     http::async_write(
         stream_, res_,
         beast::bind_front_handler(&Session::OnWrite, this->shared_from_this(), keep_alive));
@@ -381,6 +443,9 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 
   void OnWrite(bool keep_alive, beast::error_code ec, size_t) {
     res_ = {};  // a large reply should not stay allocated while the connection idles
+    parts_res_ = {};
+    release_after_write_.reset();
+    request_ = {};
     if (ec) return Close();
     if (!keep_alive) return Linger();
     ReadRequest();
@@ -431,6 +496,9 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   beast::flat_buffer buffer_;
   std::optional<Parser> parser_;
   http::response<http::string_body> res_;
+  http::response<PartsBody> parts_res_;              // replies with HttpResponse::body_parts
+  std::shared_ptr<const void> release_after_write_;  // HttpResponse::release_after_write
+  HttpRequest request_;  // kept until its reply is written: body_parts may point into it
   std::array<char, 4096> drain_{};
   size_t drained_ = 0;
 };

@@ -55,6 +55,12 @@ struct HttpResponse {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers, added as given
+  /// Written after `body`, without a copy: each view must stay valid until the reply is written
+  /// (it may point into the request's body, kept until then, or into release_after_write).
+  std::vector<std::string_view> body_parts;
+  /// Released once the reply is written (or the connection fails): per-request state whose
+  /// destruction need not delay the reply (a full-NodeList /filter frees 5,000 decoded Nodes).
+  std::shared_ptr<const void> release_after_write;
 };
 
 /// Called on a pool thread, possibly concurrently for different connections. May throw: the

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "scheduler/codec/k8s_json.h"
 #include "tests/testing/builders.h"
 
 namespace nbsched::codec {
@@ -389,6 +390,105 @@ TEST_CASE("Explain document", "[codec][extender_codec]") {
        "scores": {"LeastRequestedPriority": 65, "BalancedResourceAllocation": 96,
                   "SelectorSpreadPriority": 100},
        "weighted": 261, "extenderScore": 9}]})"));
+}
+
+// Node objects that exercise the NodeList decoder: members in any order, repeated, escaped,
+// spaced, with values no predicate reads.
+std::vector<std::string> TrickyNodes() {
+  return {
+      R"({"kind": "Node", "metadata": {"name": "a", "annotations": {"x": "caf\u00e9"},
+          "labels": {"zone": "z1", "kubernetes.io/hostname": "a"}},
+          "spec": {"taints": [{"key": "k", "value": "v", "effect": "NoSchedule"}]},
+          "status": {"images": [{"names": ["i:1", "i@sha256:00"], "sizeBytes": 12}],
+                     "allocatable": {"cpu": "4", "memory": "8Gi", "pods": 110},
+                     "conditions": [{"type": "Ready", "status": "True", "reason": "KubeletReady"}]}})",
+      R"({"status":{"allocatable":{"cpu":"2"}},"metadata":{"labels":{"b":"1"}},)"
+      R"("metadata":{"name":"b"},"spec":{"unschedulable":true},"metad\u0061ta":{"name":"b2"}})",
+      R"({"metadata":{"name":"c","labels":{"z":"1","a":"2"}},"spec":null,"status":{}})",
+  };
+}
+
+std::string NodeListBody(const std::vector<std::string>& items) {
+  std::string body = R"({"Pod":{"metadata":{"name":"p"}},"Nodes":{"metadata":{},"items":[)";
+  for (size_t i = 0; i < items.size(); ++i) body += (i > 0 ? " ,\n " : "") + items[i];
+  return body + "]},\"NodeNames\":null}";
+}
+
+TEST_CASE("NodeList decoder: each node as the Node decoder reads it, its text as sent",
+          "[codec][extender_codec]") {
+  ClearNodeListCache();
+  const std::vector<std::string> items = TrickyNodes();
+  const std::string body = NodeListBody(items);
+  for (int round = 0; round < 2; ++round) {  // the second reuses the first's Nodes
+    absl::StatusOr<ExtenderArgs> args = DecodeExtenderArgs(std::string_view(body));
+    REQUIRE(args.ok());
+    REQUIRE(args->nodes->size() == items.size());
+    for (size_t i = 0; i < items.size(); ++i) {
+      absl::StatusOr<Node> want =
+          DecodeNodeJson(items[i], "Nodes.items[" + std::to_string(i) + "]");
+      REQUIRE(want.ok());
+      CHECK(*(*args->nodes)[i].node == *want);
+      CHECK((*args->nodes)[i].raw_json == items[i]);
+      // A view of the body itself, not a copy.
+      CHECK((*args->nodes)[i].raw_json.data() >= body.data());
+      CHECK((*args->nodes)[i].raw_json.data() < body.data() + body.size());
+    }
+    CHECK((*args->nodes)[1].node->name == "b2");
+    CHECK((*args->nodes)[1].node->labels.size() == 1);
+    CHECK((*args->nodes)[2].node->labels.size() == 2);
+  }
+}
+
+TEST_CASE("NodeList decoder reuses only nodes whose read members did not change",
+          "[codec][extender_codec]") {
+  ClearNodeListCache();
+  std::vector<std::string> items = TrickyNodes();
+  const std::string first_body = NodeListBody(items);
+  absl::StatusOr<ExtenderArgs> first = DecodeExtenderArgs(std::string_view(first_body));
+  REQUIRE(first.ok());
+  // Node 0: a label changes; node 2: only an unread member; node 1 as before.
+  items[0].replace(items[0].find("\"z1\""), 4, "\"z9\"");
+  items[2].replace(items[2].find("\"status\":{}"), 11, "\"status\":{\"images\":[]}");
+  const std::string second_body = NodeListBody(items);
+  absl::StatusOr<ExtenderArgs> second = DecodeExtenderArgs(std::string_view(second_body));
+  REQUIRE(second.ok());
+  CHECK((*second->nodes)[0].node->labels.find("zone")->second == "z9");
+  CHECK((*second->nodes)[0].node != (*first->nodes)[0].node);
+  CHECK((*second->nodes)[1].node == (*first->nodes)[1].node);  // shared, unchanged
+  CHECK((*second->nodes)[2].node == (*first->nodes)[2].node);
+  CHECK((*second->nodes)[2].raw_json == items[2]);  // the new text is echoed
+  // The same nodes in another order: each still decodes as itself.
+  std::swap(items[0], items[1]);
+  const std::string third_body = NodeListBody(items);
+  absl::StatusOr<ExtenderArgs> third = DecodeExtenderArgs(std::string_view(third_body));
+  REQUIRE(third.ok());
+  CHECK((*third->nodes)[0].node->name == "b2");
+  CHECK((*third->nodes)[1].node->name == "a");
+  CHECK((*third->nodes)[1].node->labels.find("zone")->second == "z9");
+}
+
+TEST_CASE("NodeList decoder leaves malformed Nodes to the general decoder's errors",
+          "[codec][extender_codec]") {
+  struct Row {
+    std::string body;
+    std::string want;
+  };
+  const std::vector<Row> rows = {
+      {R"({"Pod":{},"Nodes":{"items":[{"metadata":{"name":7}}]}})",
+       "Nodes.items[0].metadata.name: expected a string"},
+      {R"({"Pod":{},"Nodes":{"items":[{"metadata":"x"}]}})",
+       "Nodes.items[0].metadata: expected an object"},
+      {R"({"Pod":{},"Nodes":{"items":[{"metadata":{"name":"a"}}]}} trailing)", "invalid JSON"},
+      {R"({"Pod":{},"Nodes":{"items":[{"metadata":{"name":"a"}},]}})", "invalid JSON"},
+      {R"({"Pod":{},"Nodes":{"items":[1]}})", "Nodes.items[0]: expected an object"},
+  };
+  for (const Row& row : rows) {
+    DYNAMIC_SECTION(row.body) {
+      absl::StatusOr<ExtenderArgs> args = DecodeExtenderArgs(std::string_view(row.body));
+      REQUIRE_FALSE(args.ok());
+      CHECK_THAT(std::string(args.status().message()), Catch::Matchers::Contains(row.want));
+    }
+  }
 }
 
 }  // namespace

@@ -25,6 +25,41 @@ using testing::ReadyPort;
 using testing::ServeArgs;
 using testing::Subprocess;
 
+TEST_CASE("nbsched serve echoes full-NodeList /filter nodes byte for byte", "[e2e]") {
+  // kube-scheduler with nodeCacheCapable: false sends Node objects; the kept ones come back as
+  // they were sent (here indented, with an escaped annotation), over one connection twice.
+  Subprocess server(ServeArgs(NBSCHED_BINARY));
+  const uint16_t port = ReadyPort(server);
+  HttpClient client(port);
+  const json pod = json::parse(ReadFile("examples/notebook-pod.json"));
+  std::vector<std::string> items;
+  const json cluster = json::parse(ReadFile("examples/cluster.json"));
+  for (const json& item : cluster["items"]) {
+    if (item.value("kind", "") != "Node") continue;
+    json node = item;
+    node["metadata"]["annotations"]["example.com/note"] = "caf\u00e9 \"quoted\"";
+    items.push_back(node.dump(2, ' ', /*ensure_ascii=*/true));
+  }
+  REQUIRE(items.size() >= 3);
+  std::string body = "{\"Pod\": " + pod.dump() + ", \"Nodes\": {\"metadata\": {}, \"items\": [\n";
+  for (size_t i = 0; i < items.size(); ++i) body += (i > 0 ? ",\n" : "") + items[i];
+  body += "]}, \"NodeNames\": null}";
+  for (int round = 0; round < 2; ++round) {
+    const auto filter = client.Post("/filter", body);
+    REQUIRE(filter.ok());
+    CHECK(filter.status == 200);
+    const json reply = json::parse(filter.body);
+    CHECK(reply["NodeNames"].is_null());
+    CHECK(reply["FailedNodes"].contains("master"));
+    REQUIRE(reply["Nodes"]["items"].size() == items.size() - reply["FailedNodes"].size());
+    // Each kept node's text, as sent, is in the reply.
+    size_t echoed = 0;
+    for (const std::string& item : items) echoed += filter.body.find(item) != std::string::npos;
+    CHECK(echoed == reply["Nodes"]["items"].size());
+  }
+  CHECK(client.connections() == 1);
+}
+
 TEST_CASE("nbsched serve answers filter and prioritize for the example notebook", "[e2e]") {
   Subprocess server(ServeArgs(NBSCHED_BINARY));
   const uint16_t port = ReadyPort(server);

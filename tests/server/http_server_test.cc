@@ -517,3 +517,55 @@ TEST_CASE("HttpServer Start/Stop lifecycle", "[server][http_server]") {
 
 }  // namespace
 }  // namespace nbsched::server
+
+namespace nbsched::server {
+namespace {
+
+TEST_CASE("HttpServer writes body_parts after body, from the request's bytes",
+          "[server][http_server]") {
+  // The reply: "<" + every 3-byte slice of the request body, joined by "|", + ">" (hundreds of
+  // views: several gather writes); release_after_write is held until the reply is written.
+  auto released = std::make_shared<std::weak_ptr<const void>>();
+  TestServer ts(TestOptions(), [released](HttpServer& server) {
+    server.Route("POST", "/parts", [released](const HttpRequest& req) {
+      HttpResponse res;
+      res.content_type = "text/plain";
+      res.body = "<";
+      const std::string_view body = req.body;
+      for (size_t i = 0; i + 3 <= body.size(); i += 3) {
+        if (i > 0) res.body_parts.push_back("|");
+        res.body_parts.push_back(body.substr(i, 3));
+      }
+      auto tail = std::make_shared<const std::string>(">");
+      res.body_parts.push_back(*tail);
+      *released = tail;
+      res.release_after_write = std::move(tail);
+      return res;
+    });
+  });
+  HttpClient client(ts.port());
+  std::weak_ptr<const void> first;
+  for (int round = 0; round < 2; ++round) {  // the same connection serves the next request
+    std::string body;
+    std::string want = "<";
+    for (int i = 0; i < 500; ++i) {
+      const std::string slice = std::to_string(100 + (i + round) % 900);
+      body += slice;
+      if (i > 0) want += "|";
+      want += slice;
+    }
+    want += ">";
+    const HttpReply reply = client.Post("/parts", body);
+    REQUIRE(reply.ok());
+    CHECK(reply.status == 200);
+    CHECK(reply.body == want);
+    CHECK(reply.Header("content-length") == std::to_string(want.size()));
+    if (round == 0) first = *released;
+  }
+  CHECK(client.connections() == 1);
+  // The first reply was written before the connection read the second request.
+  CHECK(first.expired());
+}
+
+}  // namespace
+}  // namespace nbsched::server

@@ -43,6 +43,9 @@ simdjson::dom::parser& ThreadParser();
 /// "JSON nesting deeper than 64"). The element lives until the thread's next parse.
 absl::Status ParseDocument(std::string_view json, std::string_view root,
                            simdjson::dom::element* out);
+/// Whether the SIMDJSON_PADDING bytes past `json`'s end lie in the page of its last byte (so
+/// simdjson may read them without a padded copy). Always false in sanitizer builds.
+bool PaddingReadable(std::string_view json);
 
 absl::Status DecodePod(simdjson::dom::element e, const Path& path, Pod* pod);     // Finalize()s
 absl::Status DecodeNode(simdjson::dom::element e, const Path& path, Node* node);  // Finalize()s
