@@ -132,6 +132,23 @@ inline constexpr std::string_view kUsageMemoryAnnotation = "nbsched.io/usage-mem
 /// is far beyond any node and still fits int64 in bytes); nullopt otherwise.
 std::optional<int64_t> ParseUsageAnnotation(std::string_view text);
 
+/// The pod as the live cache keeps it once it is bound to a node (an existing pod: it is never
+/// the pod of a request, and /bind finds it already bound). Keeps what plugins and the state
+/// machinery read of existing pods, and drops the rest:
+///   kept: name, namespace_, uid, labels, deleting, node_name, phase, pod_affinity,
+///     pod_anti_affinity, has_topology_spread_constraints, every derived field (request,
+///     non_zero_request, legacy_non_zero_request, expected_usage and its flags, limits);
+///     annotations: only kGpuIndexAnnotation (GPU accounting); containers: only those with a
+///     hostPort, each reduced to its hostPort ports (PodHostPorts); volumes: only the kinds
+///     NoDiskConflict compares; node_selector and node_affinity of pods that request a scalar
+///     resource (the GPU fragmentation score reads their GPU model).
+///   dropped: resource_version, owner_references, scheduler_name, init_containers, overhead,
+///     tolerations, the other annotations, container names, requests and limits (already summed
+///     into the derived fields), other ports and volumes.
+/// Strings and vectors are allocated at their exact size. Finalize() must not be called again on
+/// the result (the containers' requests are gone).
+Pod CompactBoundPod(const Pod& pod);
+
 /// Effective request of the pod as exact quantities (before rounding), with optional defaults
 /// for absent cpu/memory keys of each container.
 ResourceList EffectiveRequestList(const Pod& pod, bool fill_defaults);

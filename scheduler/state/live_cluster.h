@@ -29,10 +29,12 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -120,12 +122,30 @@ class LiveCluster final : private InformerSink {
   std::condition_variable dirty_cv_;              // publisher waits for changes
   mutable std::condition_variable published_cv_;  // WaitForResourceVersion waits here
   bool stopping_ = false;
-  std::map<std::string, std::shared_ptr<const Node>> nodes_;          // by name
-  std::unordered_map<std::string, std::shared_ptr<const Pod>> pods_;  // by namespace/name
+  std::map<std::string, std::shared_ptr<const Node>> nodes_;  // by name
+  // Bound pods, found by namespace/name (CompactBoundPod's form). The key is the pod's own
+  // namespace_ and name, not stored a second time.
+  struct PodKeyHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view key) const;
+    size_t operator()(const std::shared_ptr<const Pod>& pod) const;
+  };
+  struct PodKeyEqual {
+    using is_transparent = void;
+    bool operator()(const std::shared_ptr<const Pod>& a, const std::shared_ptr<const Pod>& b) const;
+    bool operator()(std::string_view key, const std::shared_ptr<const Pod>& pod) const;
+    bool operator()(const std::shared_ptr<const Pod>& pod, std::string_view key) const;
+  };
+  // The order of the "namespace/name" strings.
+  struct PodKeyLess {
+    bool operator()(const std::shared_ptr<const Pod>& a, const std::shared_ptr<const Pod>& b) const;
+  };
+  std::unordered_set<std::shared_ptr<const Pod>, PodKeyHash, PodKeyEqual> pods_;
   // Active pods without a node yet, by namespace/name: in no snapshot, only for FindPod.
   std::unordered_map<std::string, std::shared_ptr<const Pod>> pending_;
-  // Pods counted on each node (also for nodes not seen yet), ordered for stable snapshots.
-  std::unordered_map<std::string, std::map<std::string, std::shared_ptr<const Pod>>> pods_by_node_;
+  // Pods counted on each node (also for nodes not seen yet), ordered by namespace/name for
+  // stable snapshots.
+  std::unordered_map<std::string, std::set<std::shared_ptr<const Pod>, PodKeyLess>> pods_by_node_;
   std::map<std::pair<int, std::string>, WorkloadSelector> workloads_;  // (kind, ns/name)
   // What changed since the last snapshot.
   bool changed_ = false;
