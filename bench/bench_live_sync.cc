@@ -85,6 +85,15 @@ ListHeap MeasureList(nbsched::state::KubeClient& client, const std::string& path
   const double count = static_cast<double>(kept.size());
   out.decoded = static_cast<double>(decoded) / count;
   out.cached = out.decoded;
+  if (kind == nbsched::codec::ObjectKind::kNode) {
+    // A node in the state: decoded, plus its NodeInfo and place in a snapshot (without pods).
+    const int64_t before = HeapInUse();
+    nbsched::SnapshotBuilder builder;
+    for (const auto& item : kept) builder.AddNode(item.node);
+    const auto snapshot = std::move(builder).Build();
+    out.cached += static_cast<double>(HeapInUse() - before) / count;
+    return out;
+  }
   if (kind != nbsched::codec::ObjectKind::kPod) return out;
   std::vector<std::shared_ptr<const nbsched::Pod>> cached;
   cached.reserve(kept.size());
@@ -187,15 +196,14 @@ int main(int argc, char** argv) {
       "%zu / Pod %zu)\n",
       node_heap.decoded, pod_heap.decoded, sizeof(nbsched::Node), sizeof(nbsched::Pod));
   std::printf("pods as the cache keeps them: %.0f bytes per pod\n", pod_heap.cached);
+  std::printf("state per node: %.0f bytes (decoded node %.0f + NodeInfo and snapshot entry %.0f)\n",
+              node_heap.cached, node_heap.decoded, node_heap.cached - node_heap.decoded);
   if (pods > 0) {
-    const double per_pod = (static_cast<double>(heap) - node_heap.decoded * nodes) / pods;
-    // What the rest (cache maps, NodeInfos, snapshot vectors) adds, per pod.
-    std::printf("cache + snapshot overhead: %.0f bytes per pod beyond the pods as kept\n",
-                per_pod - pod_heap.cached);
+    const double per_pod = (static_cast<double>(heap) - node_heap.cached * nodes) / pods;
     std::printf(
-        "state per node: %.0f bytes (decoded node); state per pod: %.0f bytes (heap "
-        "after sync less the nodes, per pod)\n",
-        node_heap.decoded, per_pod);
+        "state per pod: %.0f bytes (heap after sync less the state per node, per pod: "
+        "the pod as kept %.0f + cache maps, NodeInfo and snapshot shares %.0f)\n",
+        per_pod, pod_heap.cached, per_pod - pod_heap.cached);
   }
   live.Stop();
   return 0;

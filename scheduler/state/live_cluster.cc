@@ -155,9 +155,7 @@ void LiveCluster::RemovePodLocked(const std::string& key) {
 
 void LiveCluster::Replace(ObjectKind kind, std::vector<codec::ApiObject> items,
                           const std::string& resource_version) {
-  if (kind == ObjectKind::kPod) {
-    for (auto& item : items) item.pod = ForCache(std::move(item.pod));  // outside the lock
-  }
+  // The informer has passed every page through Reduce(): bound pods are compact already.
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (kind == ObjectKind::kNode) {
@@ -181,6 +179,11 @@ void LiveCluster::Replace(ObjectKind kind, std::vector<codec::ApiObject> items,
     listed_[KindIndex(kind)] = true;
   }
   dirty_cv_.notify_all();
+}
+
+void LiveCluster::Reduce(ObjectKind kind, std::vector<codec::ApiObject>& page) {
+  if (kind != ObjectKind::kPod) return;
+  for (auto& item : page) item.pod = ForCache(std::move(item.pod));
 }
 
 void LiveCluster::Apply(ObjectKind kind, codec::WatchEvent event) {

@@ -105,6 +105,7 @@ class LiveCluster final : private InformerSink {
   void Replace(codec::ObjectKind kind, std::vector<codec::ApiObject> items,
                const std::string& resource_version) override;
   void Apply(codec::ObjectKind kind, codec::WatchEvent event) override;
+  void Reduce(codec::ObjectKind kind, std::vector<codec::ApiObject>& page) override;
   void RunPublisher();
   // mu_ held.
   void AddPodLocked(const std::string& key, std::shared_ptr<const Pod> pod);
