@@ -10,6 +10,12 @@
 /// Pending pods (active, no node yet) are kept beside them for FindPod, so that any replica can
 /// /bind a pod another replica judged (interfaces.md §10).
 ///
+/// Memory: bound pods are kept in CompactBoundPod's form (model/pod.h: what plugins read of an
+/// existing pod), compacted page by page while a list comes in (InformerSink::Reduce) and event
+/// by event; pending pods whole, since /bind judges them. Informers free the JSON parser's
+/// list-sized buffers after each list. bench/bench_live_sync.cc measures the bytes per node and
+/// per pod.
+///
 /// A batch that touches few nodes replaces just their NodeInfos (Snapshot::WithNodeInfo);
 /// node additions/removals, workload changes, lists and big batches rebuild the snapshot.
 ///
@@ -90,8 +96,8 @@ class LiveCluster final : private InformerSink {
                               std::chrono::steady_clock::time_point deadline) const;
   /// The resourceVersion of `kind` included in the last published snapshot.
   std::string PublishedResourceVersion(codec::ObjectKind kind) const;
-  /// The watched pod `namespace/name`, pending or bound (not Succeeded/Failed); null if the
-  /// watch has not shown it.
+  /// The watched pod `namespace/name`, pending (whole) or bound (CompactBoundPod's form; not
+  /// Succeeded/Failed); null if the watch has not shown it.
   std::shared_ptr<const Pod> FindPod(const std::string& ns, const std::string& name) const;
 
   /// Snapshots published so far (base snapshots, before the assume cache).
