@@ -136,7 +136,8 @@ void LiveCluster::AddPodLocked(const std::string& key, std::shared_ptr<const Pod
   RemovePodLocked(key);  // a list repeating a key: the later object wins
   const std::string& node = pod->node_name;
   if (nodes_.contains(node)) dirty_nodes_[node] = true;
-  pods_by_node_[node].insert(pod);
+  auto& on_node = pods_by_node_[node];
+  on_node.insert(std::upper_bound(on_node.begin(), on_node.end(), pod, PodKeyLess()), pod);
   pods_.insert(std::move(pod));
 }
 
@@ -146,8 +147,10 @@ void LiveCluster::RemovePodLocked(const std::string& key) {
   if (it == pods_.end()) return;
   const std::string& node = (*it)->node_name;
   if (auto on_node = pods_by_node_.find(node); on_node != pods_by_node_.end()) {
-    on_node->second.erase(*it);
-    if (on_node->second.empty()) pods_by_node_.erase(on_node);
+    auto& list = on_node->second;
+    const auto [first, last] = std::equal_range(list.begin(), list.end(), *it, PodKeyLess());
+    list.erase(first, last);
+    if (list.empty()) pods_by_node_.erase(on_node);
   }
   if (nodes_.contains(node)) dirty_nodes_[node] = true;
   pods_.erase(it);
@@ -166,6 +169,7 @@ void LiveCluster::Replace(ObjectKind kind, std::vector<codec::ApiObject> items,
       pending_.clear();
       pods_by_node_.clear();
       for (auto& item : items) AddPodLocked(item.key, std::move(item.pod));
+      for (auto& [node, list] : pods_by_node_) list.shrink_to_fit();
     } else {
       const int k = KindIndex(kind);
       std::erase_if(workloads_, [k](const auto& entry) { return entry.first.first == k; });

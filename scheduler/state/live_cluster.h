@@ -35,7 +35,6 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <set>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -150,9 +149,9 @@ class LiveCluster final : private InformerSink {
   std::unordered_set<std::shared_ptr<const Pod>, PodKeyHash, PodKeyEqual> pods_;
   // Active pods without a node yet, by namespace/name: in no snapshot, only for FindPod.
   std::unordered_map<std::string, std::shared_ptr<const Pod>> pending_;
-  // Pods counted on each node (also for nodes not seen yet), ordered by namespace/name for
-  // stable snapshots.
-  std::unordered_map<std::string, std::set<std::shared_ptr<const Pod>, PodKeyLess>> pods_by_node_;
+  // Pods counted on each node (also for nodes not seen yet), sorted by namespace/name for
+  // stable snapshots (a vector: 16 bytes a pod, where a std::set node takes 64).
+  std::unordered_map<std::string, std::vector<std::shared_ptr<const Pod>>> pods_by_node_;
   std::map<std::pair<int, std::string>, WorkloadSelector> workloads_;  // (kind, ns/name)
   // What changed since the last snapshot.
   bool changed_ = false;
