@@ -76,7 +76,6 @@ struct Pod {
   Labels labels;
   Labels annotations;
   std::vector<OwnerReference> owner_references;
-  bool deleting = false;  // metadata.deletionTimestamp set
 
   std::string node_name;
   std::string scheduler_name;
@@ -89,7 +88,6 @@ struct Pod {
   PodAffinity pod_anti_affinity;
   std::vector<Toleration> tolerations;
   std::vector<Volume> volumes;
-  bool has_topology_spread_constraints = false;
 
   std::string phase;  // Pending, Running, Succeeded, Failed, Unknown
 
@@ -105,14 +103,19 @@ struct Pod {
   /// kUsageMemoryAnnotation where present and valid, else `request`'s cpu / memory (each
   /// resource on its own). What a node without a fresh usage sample counts for the pod.
   CpuMemory expected_usage;
-  /// Which of expected_usage's two values came from an annotation (bit 0 cpu, bit 1 memory).
-  uint8_t usage_annotated = 0;
-  /// An annotation was present but not a non-negative integer (ignored: the request counts).
-  bool usage_annotation_invalid = false;
   /// Effective limits, cpu and memory, computed like `request` (kubernetes-semantics.md §2) with
   /// each container's limit, or its request where it sets no limit (Trimaran's rule: a limit
   /// is never below the request; see README "Usage- and limits-aware priorities").
   CpuMemory limits;
+  /// Which of expected_usage's two values came from an annotation (bit 0 cpu, bit 1 memory).
+  uint8_t usage_annotated = 0;
+  /// An annotation was present but not a non-negative integer (ignored: the request counts).
+  bool usage_annotation_invalid = false;
+
+  // The small fields together at the end (no padding after each; the live cache holds 50,000
+  // pods): metadata.deletionTimestamp set; spec.topologySpreadConstraints non-empty.
+  bool deleting = false;
+  bool has_topology_spread_constraints = false;
 
   /// "namespace/name".
   std::string Key() const { return namespace_ + "/" + name; }
