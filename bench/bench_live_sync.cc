@@ -2,11 +2,19 @@
 // cache takes per node and per pod.
 //
 //   nbsched_bench_live_sync [--nodes 5000] [--pods 50000] [--page-size 500]
+//                           [--pod-mix z2jh|generic]
+//
+// Pod mixes: "z2jh" (the default) is what a JupyterHub cluster runs: three DaemonSet pods per
+// node (kube-proxy, a CNI agent, z2jh's continuous-image-puller) and, for the rest, user servers
+// as KubeSpawner builds them under z2jh's defaults (bench/fixtures/z2jh-pod-cpu.json, one user
+// each). "generic" is the older one-Deployment shape, kept for comparison.
 //
 // Prints one line per measure. Memory: glibc's heap in use (mallinfo2) and RSS, before the
 // LiveCluster starts and after its first snapshot is published; and, separately, the heap taken
-// by 10,000 decoded copies of one node and of one pod as served (the cache keeps only those
-// decoded objects; the snapshot adds a NodeInfo per node and a pointer per pod).
+// by every node and every pod of the lists as decoded (what an informer hands over) and as the
+// cache keeps them (CompactBoundPod for bound pods). "cache per pod" is the heap after the sync
+// less the decoded nodes, per pod: the pods as kept, the cache's maps, the snapshot's NodeInfos
+// and pointers.
 
 #include <malloc.h>
 
@@ -37,22 +45,74 @@ int64_t RssBytes() {
   return resident * 4096;
 }
 
-// Heap bytes per object for `copies` decoded copies of the first item of `list_json`.
-double HeapPerObject(nbsched::state::KubeClient& client, const std::string& path,
-                     nbsched::codec::ObjectKind kind, int copies) {
-  auto reply = client.Get(path, {{"limit", "1"}});
-  if (!reply.ok() || reply->status != 200) return -1;
+struct ListHeap {
+  double decoded = -1;         // heap bytes per object as decoded
+  double cached = -1;          // ... as the cache keeps it (pods: bound ones compacted)
+  double compact_seconds = 0;  // CompactBoundPod of every bound pod
+};
+
+// Lists `path` page by page (as the informer does) and measures the heap of all its objects,
+// decoded, then as kept by the cache.
+ListHeap MeasureList(nbsched::state::KubeClient& client, const std::string& path,
+                     nbsched::codec::ObjectKind kind, int page_size) {
+  ListHeap out;
   std::vector<nbsched::codec::ApiObject> kept;
-  kept.reserve(static_cast<size_t>(copies));
-  const int64_t before = HeapInUse();
-  for (int i = 0; i < copies; ++i) {
+  std::string continue_token;
+  int64_t decoded = 0;
+  bool warm = false;
+  do {
+    nbsched::state::Query query = {{"limit", std::to_string(page_size)}};
+    if (!continue_token.empty()) query.emplace_back("continue", continue_token);
+    auto reply = client.Get(path, query);
+    if (!reply.ok() || reply->status != 200) return out;
+    if (!warm) {  // the thread's JSON parser keeps its buffers: not an object's
+      static_cast<void>(nbsched::codec::DecodeListPage(reply->body, kind));
+      warm = true;
+    }
+    const int64_t at = HeapInUse();
     auto page = nbsched::codec::DecodeListPage(reply->body, kind);
-    if (!page.ok() || page->items.empty()) return -1;
-    kept.push_back(std::move(page->items.front()));
-    kept.back().resource_version.clear();  // not kept by the cache
-    kept.back().key.clear();               // counted with the cache's maps, not the object
+    if (!page.ok()) return out;
+    continue_token = page->continue_token;
+    for (auto& item : page->items) {
+      std::string().swap(item.resource_version);  // not kept by the cache
+      std::string().swap(item.key);               // counted with the cache's maps
+      kept.push_back(std::move(item));
+    }
+    page->items = {};
+    decoded += HeapInUse() - at;
+  } while (!continue_token.empty());
+  if (kept.empty()) return out;
+  decoded -= static_cast<int64_t>(kept.capacity() * sizeof(nbsched::codec::ApiObject));
+  const double count = static_cast<double>(kept.size());
+  out.decoded = static_cast<double>(decoded) / count;
+  out.cached = out.decoded;
+  if (kind == nbsched::codec::ObjectKind::kNode) {
+    // A node in the state: decoded, plus its NodeInfo and place in a snapshot (without pods).
+    const int64_t before = HeapInUse();
+    nbsched::SnapshotBuilder builder;
+    for (const auto& item : kept) builder.AddNode(item.node);
+    const auto snapshot = std::move(builder).Build();
+    out.cached += static_cast<double>(HeapInUse() - before) / count;
+    return out;
   }
-  return static_cast<double>(HeapInUse() - before) / copies;
+  if (kind != nbsched::codec::ObjectKind::kPod) return out;
+  std::vector<std::shared_ptr<const nbsched::Pod>> cached;
+  cached.reserve(kept.size());
+  const int64_t before = HeapInUse();
+  const auto start = Clock::now();
+  size_t whole = 0;  // pending pods: kept as decoded
+  for (auto& item : kept) {
+    const nbsched::Pod& pod = *item.pod;
+    if (pod.IsActive() && !pod.node_name.empty()) {
+      cached.push_back(std::make_shared<const nbsched::Pod>(nbsched::CompactBoundPod(pod)));
+    } else {
+      cached.push_back(item.pod);
+      ++whole;
+    }
+  }
+  out.compact_seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  out.cached = (static_cast<double>(HeapInUse() - before) + out.decoded * whole) / count;
+  return out;
 }
 
 }  // namespace
@@ -61,10 +121,13 @@ int main(int argc, char** argv) {
   int nodes = 5000;
   int pods = 50000;
   int page_size = 500;
+  std::string pod_mix = "z2jh";
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     const int value = std::atoi(argv[i + 1]);
-    if (flag == "--nodes")
+    if (flag == "--pod-mix")
+      pod_mix = argv[i + 1];
+    else if (flag == "--nodes")
       nodes = value;
     else if (flag == "--pods")
       pods = value;
@@ -76,14 +139,19 @@ int main(int argc, char** argv) {
     }
   }
   const auto spawn = Clock::now();
-  nbsched::testing::FakeApiServer fake(
-      {"--nodes", std::to_string(nodes), "--pods", std::to_string(pods)});
+  if (pod_mix != "z2jh" && pod_mix != "generic") {
+    std::fprintf(stderr, "--pod-mix is z2jh or generic\n");
+    return 2;
+  }
+  nbsched::testing::FakeApiServer fake({"--nodes", std::to_string(nodes), "--pods",
+                                        std::to_string(pods), "--pod-mix", pod_mix,
+                                        "--pod-template", NBSCHED_Z2JH_POD_FIXTURE});
   if (!fake.ok()) {
     std::fprintf(stderr, "%s\n", fake.error().c_str());
     return 1;
   }
-  std::printf("fake API server with %d nodes, %d pods ready in %.1f s\n", nodes, pods,
-              std::chrono::duration<double>(Clock::now() - spawn).count());
+  std::printf("fake API server with %d nodes, %d pods (mix %s) ready in %.1f s\n", nodes, pods,
+              pod_mix.c_str(), std::chrono::duration<double>(Clock::now() - spawn).count());
 
   nbsched::state::ClusterState state(nbsched::SnapshotBuilder().Build());
   nbsched::state::LiveOptions options;
@@ -122,19 +190,24 @@ int main(int argc, char** argv) {
 
   auto probe = nbsched::state::KubeClient::Create(options.config);
   if (!probe.ok()) return 1;
-  const double per_node =
-      HeapPerObject(**probe, "/api/v1/nodes", nbsched::codec::ObjectKind::kNode, 10000);
-  const double per_pod =
-      HeapPerObject(**probe, "/api/v1/pods", nbsched::codec::ObjectKind::kPod, 10000);
+  const ListHeap node_heap =
+      MeasureList(**probe, "/api/v1/nodes", nbsched::codec::ObjectKind::kNode, page_size);
+  const ListHeap pod_heap =
+      MeasureList(**probe, "/api/v1/pods", nbsched::codec::ObjectKind::kPod, page_size);
   std::printf(
-      "decoded object: %.0f bytes per node, %.0f bytes per pod (heap, incl. sizeof Node "
+      "decoded objects: %.0f bytes per node, %.0f bytes per pod (heap, incl. sizeof Node "
       "%zu / Pod %zu)\n",
-      per_node, per_pod, sizeof(nbsched::Node), sizeof(nbsched::Pod));
-  // What the rest (cache maps, NodeInfos, snapshot vectors) adds, per pod when nodes are
-  // counted at their decoded size.
+      node_heap.decoded, pod_heap.decoded, sizeof(nbsched::Node), sizeof(nbsched::Pod));
+  std::printf("pods as the cache keeps them: %.0f bytes per pod (compacting all: %.3f s)\n",
+              pod_heap.cached, pod_heap.compact_seconds);
+  std::printf("state per node: %.0f bytes (decoded node %.0f + NodeInfo and snapshot entry %.0f)\n",
+              node_heap.cached, node_heap.decoded, node_heap.cached - node_heap.decoded);
   if (pods > 0) {
-    std::printf("cache + snapshot overhead: %.0f bytes per pod beyond decoded objects\n",
-                (static_cast<double>(heap) - per_node * nodes - per_pod * pods) / pods);
+    const double per_pod = (static_cast<double>(heap) - node_heap.cached * nodes) / pods;
+    std::printf(
+        "state per pod: %.0f bytes (heap after sync less the state per node, per pod: "
+        "the pod as kept %.0f + cache maps, NodeInfo and snapshot shares %.0f)\n",
+        per_pod, pod_heap.cached, per_pod - pod_heap.cached);
   }
   live.Stop();
   return 0;

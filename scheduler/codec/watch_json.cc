@@ -221,6 +221,8 @@ absl::StatusOr<WatchEvent> DecodeWatchEvent(std::string_view line, ObjectKind ki
   return event;
 }
 
+void ReleaseThreadParser() { internal::ThreadParser() = simdjson::dom::parser(); }
+
 std::string StatusMessage(std::string_view body) {
   element root;
   if (internal::ParseDocument(body, "status", &root).ok() && root.is_object()) {

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "scheduler/model/gpu.h"
+
 namespace nbsched {
 namespace {
 
@@ -118,6 +120,62 @@ void Pod::Finalize() {
       usage_annotation_invalid = true;
     }
   }
+}
+
+Pod CompactBoundPod(const Pod& pod) {
+  // Copy-constructed strings and vectors get their exact size (an assignment to an empty
+  // string may double the capacity, the decoder's vectors grow).
+  const auto exact = [](const std::string& s) { return std::string(s); };
+  Pod out;
+  out.name = exact(pod.name);
+  out.namespace_ = exact(pod.namespace_);
+  out.uid = exact(pod.uid);
+  out.labels = pod.labels;
+  if (auto it = pod.annotations.find(kGpuIndexAnnotation); it != pod.annotations.end()) {
+    out.annotations.reserve(1);
+    out.annotations.try_emplace(it->first, it->second);
+  }
+  out.deleting = pod.deleting;
+  out.node_name = exact(pod.node_name);
+  size_t with_host_ports = 0;
+  for (const Container& c : pod.containers) {
+    with_host_ports += std::any_of(c.ports.begin(), c.ports.end(),
+                                   [](const ContainerPort& p) { return p.host_port > 0; });
+  }
+  out.containers.reserve(with_host_ports);
+  for (const Container& c : pod.containers) {
+    const auto host = [](const ContainerPort& p) { return p.host_port > 0; };
+    const size_t ports = static_cast<size_t>(std::count_if(c.ports.begin(), c.ports.end(), host));
+    if (ports == 0) continue;
+    Container& kept = out.containers.emplace_back();
+    kept.restartable = c.restartable;
+    kept.ports.reserve(ports);
+    for (const ContainerPort& p : c.ports) {
+      if (host(p)) kept.ports.push_back(p);
+    }
+  }
+  if (!pod.request.scalars.empty()) {
+    out.node_selector = pod.node_selector;
+    out.node_affinity = pod.node_affinity;
+  }
+  out.pod_affinity = pod.pod_affinity;
+  out.pod_anti_affinity = pod.pod_anti_affinity;
+  const auto compared = [](const Volume& v) { return v.kind != Volume::Kind::kOther; };
+  out.volumes.reserve(
+      static_cast<size_t>(std::count_if(pod.volumes.begin(), pod.volumes.end(), compared)));
+  for (const Volume& v : pod.volumes) {
+    if (compared(v)) out.volumes.push_back(v);
+  }
+  out.has_topology_spread_constraints = pod.has_topology_spread_constraints;
+  out.phase = exact(pod.phase);
+  out.request = pod.request;
+  out.non_zero_request = pod.non_zero_request;
+  out.legacy_non_zero_request = pod.legacy_non_zero_request;
+  out.expected_usage = pod.expected_usage;
+  out.usage_annotated = pod.usage_annotated;
+  out.usage_annotation_invalid = pod.usage_annotation_invalid;
+  out.limits = pod.limits;
+  return out;
 }
 
 }  // namespace nbsched

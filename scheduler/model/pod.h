@@ -76,7 +76,6 @@ struct Pod {
   Labels labels;
   Labels annotations;
   std::vector<OwnerReference> owner_references;
-  bool deleting = false;  // metadata.deletionTimestamp set
 
   std::string node_name;
   std::string scheduler_name;
@@ -89,7 +88,6 @@ struct Pod {
   PodAffinity pod_anti_affinity;
   std::vector<Toleration> tolerations;
   std::vector<Volume> volumes;
-  bool has_topology_spread_constraints = false;
 
   std::string phase;  // Pending, Running, Succeeded, Failed, Unknown
 
@@ -105,14 +103,19 @@ struct Pod {
   /// kUsageMemoryAnnotation where present and valid, else `request`'s cpu / memory (each
   /// resource on its own). What a node without a fresh usage sample counts for the pod.
   CpuMemory expected_usage;
-  /// Which of expected_usage's two values came from an annotation (bit 0 cpu, bit 1 memory).
-  uint8_t usage_annotated = 0;
-  /// An annotation was present but not a non-negative integer (ignored: the request counts).
-  bool usage_annotation_invalid = false;
   /// Effective limits, cpu and memory, computed like `request` (kubernetes-semantics.md §2) with
   /// each container's limit, or its request where it sets no limit (Trimaran's rule: a limit
   /// is never below the request; see README "Usage- and limits-aware priorities").
   CpuMemory limits;
+  /// Which of expected_usage's two values came from an annotation (bit 0 cpu, bit 1 memory).
+  uint8_t usage_annotated = 0;
+  /// An annotation was present but not a non-negative integer (ignored: the request counts).
+  bool usage_annotation_invalid = false;
+
+  // The small fields together at the end (no padding after each; the live cache holds 50,000
+  // pods): metadata.deletionTimestamp set; spec.topologySpreadConstraints non-empty.
+  bool deleting = false;
+  bool has_topology_spread_constraints = false;
 
   /// "namespace/name".
   std::string Key() const { return namespace_ + "/" + name; }
@@ -131,6 +134,23 @@ inline constexpr std::string_view kUsageMemoryAnnotation = "nbsched.io/usage-mem
 /// Parses an expected-usage annotation value: decimal digits only, at most 12 of them (10^12 MiB
 /// is far beyond any node and still fits int64 in bytes); nullopt otherwise.
 std::optional<int64_t> ParseUsageAnnotation(std::string_view text);
+
+/// The pod as the live cache keeps it once it is bound to a node (an existing pod: it is never
+/// the pod of a request, and /bind finds it already bound). Keeps what plugins and the state
+/// machinery read of existing pods, and drops the rest:
+///   kept: name, namespace_, uid, labels, deleting, node_name, phase, pod_affinity,
+///     pod_anti_affinity, has_topology_spread_constraints, every derived field (request,
+///     non_zero_request, legacy_non_zero_request, expected_usage and its flags, limits);
+///     annotations: only kGpuIndexAnnotation (GPU accounting); containers: only those with a
+///     hostPort, each reduced to its hostPort ports (PodHostPorts); volumes: only the kinds
+///     NoDiskConflict compares; node_selector and node_affinity of pods that request a scalar
+///     resource (the GPU fragmentation score reads their GPU model).
+///   dropped: resource_version, owner_references, scheduler_name, init_containers, overhead,
+///     tolerations, the other annotations, container names, requests and limits (already summed
+///     into the derived fields), other ports and volumes.
+/// Strings and vectors are allocated at their exact size. Finalize() must not be called again on
+/// the result (the containers' requests are gone).
+Pod CompactBoundPod(const Pod& pod);
 
 /// Effective request of the pod as exact quantities (before rounding), with optional defaults
 /// for absent cpu/memory keys of each container.

@@ -145,6 +145,12 @@ void Informer::Run() {
 }
 
 bool Informer::List() {
+  const bool listed = ListPages();
+  codec::ReleaseThreadParser();
+  return listed;
+}
+
+bool Informer::ListPages() {
   const std::string resource(ResourceName(kind_));
   std::vector<codec::ApiObject> all;
   std::string resource_version;
@@ -174,6 +180,7 @@ bool Informer::List() {
     for (const std::string& error : page->errors) {
       if (options_.log) options_.log("warn", "list " + resource + ": skipped " + error);
     }
+    sink_.Reduce(kind_, page->items);
     if (all.empty()) {
       all = std::move(page->items);
     } else {

@@ -35,6 +35,12 @@ class InformerSink {
                        const std::string& resource_version) = 0;
   /// One watch event (ADDED, MODIFIED, DELETED or BOOKMARK), in the server's order.
   virtual void Apply(codec::ObjectKind kind, codec::WatchEvent event) = 0;
+  /// Each decoded page of a list, before the next page is fetched: the sink may replace the
+  /// objects by the form it keeps, so that a list's peak memory is one page decoded, not all.
+  virtual void Reduce(codec::ObjectKind kind, std::vector<codec::ApiObject>& page) {
+    static_cast<void>(kind);
+    static_cast<void>(page);
+  }
 };
 
 struct InformerOptions {
@@ -78,8 +84,9 @@ class Informer {
 
  private:
   void Run();
-  // Returns false when stopped.
+  // Returns false when stopped. Frees the parser's list-sized buffers afterwards.
   bool List();
+  bool ListPages();
   // Watches until the stream ends; sets relist_ on 410.
   absl::Status Watch();
   void Failed(const std::string& message);

@@ -1,5 +1,6 @@
 #include "scheduler/state/live_cluster.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <utility>
 
@@ -29,7 +30,62 @@ bool ReachedVersion(const std::string& have, const std::string& want) {
   return std::stoll(have) >= std::stoll(want);
 }
 
+// What the cache keeps of a pod: the compact form once bound and active (the pod is then an
+// existing pod of a node, read by plugins, never judged again); pending pods whole, since
+// /bind judges them (FindPod).
+std::shared_ptr<const Pod> ForCache(std::shared_ptr<const Pod> pod) {
+  if (pod == nullptr || !pod->IsActive() || pod->node_name.empty()) return pod;
+  return std::make_shared<const Pod>(CompactBoundPod(*pod));
+}
+
+// FNV-1a over namespace, '/', name: the same value for a key string and for its pod.
+constexpr uint64_t kFnvOffset = 14695981039346656037ull;
+constexpr uint64_t kFnvPrime = 1099511628211ull;
+uint64_t Fnv(uint64_t h, std::string_view s) {
+  for (const char c : s) h = (h ^ static_cast<unsigned char>(c)) * kFnvPrime;
+  return h;
+}
+
 }  // namespace
+
+size_t LiveCluster::PodKeyHash::operator()(std::string_view key) const {
+  return static_cast<size_t>(Fnv(kFnvOffset, key));
+}
+
+size_t LiveCluster::PodKeyHash::operator()(const std::shared_ptr<const Pod>& pod) const {
+  return static_cast<size_t>(Fnv(Fnv(Fnv(kFnvOffset, pod->namespace_), "/"), pod->name));
+}
+
+bool LiveCluster::PodKeyEqual::operator()(const std::shared_ptr<const Pod>& a,
+                                          const std::shared_ptr<const Pod>& b) const {
+  return a->namespace_ == b->namespace_ && a->name == b->name;
+}
+
+bool LiveCluster::PodKeyEqual::operator()(std::string_view key,
+                                          const std::shared_ptr<const Pod>& pod) const {
+  const std::string& ns = pod->namespace_;
+  return key.size() == ns.size() + 1 + pod->name.size() && key.starts_with(ns) &&
+         key[ns.size()] == '/' && key.substr(ns.size() + 1) == pod->name;
+}
+
+bool LiveCluster::PodKeyEqual::operator()(const std::shared_ptr<const Pod>& pod,
+                                          std::string_view key) const {
+  return (*this)(key, pod);
+}
+
+bool LiveCluster::PodKeyLess::operator()(const std::shared_ptr<const Pod>& a,
+                                         const std::shared_ptr<const Pod>& b) const {
+  // As a->Key() < b->Key(), without building the strings.
+  const std::string_view an = a->namespace_;
+  const std::string_view bn = b->namespace_;
+  if (an == bn) return a->name < b->name;
+  const size_t common = std::min(an.size(), bn.size());
+  if (const int c = an.substr(0, common).compare(bn.substr(0, common)); c != 0) return c < 0;
+  // One namespace is a prefix of the other: '/' meets the longer one's next character.
+  const auto next = static_cast<unsigned char>(an.size() < bn.size() ? bn[common] : an[common]);
+  if (next != '/') return an.size() < bn.size() ? '/' < next : next < '/';
+  return a->Key() < b->Key();  // not a valid namespace; exact anyway
+}
 
 LiveCluster::LiveCluster(std::unique_ptr<KubeClient> client, LiveOptions options,
                          ClusterState& state)
@@ -77,20 +133,24 @@ void LiveCluster::AddPodLocked(const std::string& key, std::shared_ptr<const Pod
     pending_[key] = std::move(pod);
     return;
   }
+  RemovePodLocked(key);  // a list repeating a key: the later object wins
   const std::string& node = pod->node_name;
   if (nodes_.contains(node)) dirty_nodes_[node] = true;
-  pods_by_node_[node][key] = pod;
-  pods_[key] = std::move(pod);
+  auto& on_node = pods_by_node_[node];
+  on_node.insert(std::upper_bound(on_node.begin(), on_node.end(), pod, PodKeyLess()), pod);
+  pods_.insert(std::move(pod));
 }
 
 void LiveCluster::RemovePodLocked(const std::string& key) {
   pending_.erase(key);
-  const auto it = pods_.find(key);
+  const auto it = pods_.find(std::string_view(key));
   if (it == pods_.end()) return;
-  const std::string& node = it->second->node_name;
+  const std::string& node = (*it)->node_name;
   if (auto on_node = pods_by_node_.find(node); on_node != pods_by_node_.end()) {
-    on_node->second.erase(key);
-    if (on_node->second.empty()) pods_by_node_.erase(on_node);
+    auto& list = on_node->second;
+    const auto [first, last] = std::equal_range(list.begin(), list.end(), *it, PodKeyLess());
+    list.erase(first, last);
+    if (list.empty()) pods_by_node_.erase(on_node);
   }
   if (nodes_.contains(node)) dirty_nodes_[node] = true;
   pods_.erase(it);
@@ -98,6 +158,7 @@ void LiveCluster::RemovePodLocked(const std::string& key) {
 
 void LiveCluster::Replace(ObjectKind kind, std::vector<codec::ApiObject> items,
                           const std::string& resource_version) {
+  // The informer has passed every page through Reduce(): bound pods are compact already.
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (kind == ObjectKind::kNode) {
@@ -108,6 +169,7 @@ void LiveCluster::Replace(ObjectKind kind, std::vector<codec::ApiObject> items,
       pending_.clear();
       pods_by_node_.clear();
       for (auto& item : items) AddPodLocked(item.key, std::move(item.pod));
+      for (auto& [node, list] : pods_by_node_) list.shrink_to_fit();
     } else {
       const int k = KindIndex(kind);
       std::erase_if(workloads_, [k](const auto& entry) { return entry.first.first == k; });
@@ -123,8 +185,14 @@ void LiveCluster::Replace(ObjectKind kind, std::vector<codec::ApiObject> items,
   dirty_cv_.notify_all();
 }
 
+void LiveCluster::Reduce(ObjectKind kind, std::vector<codec::ApiObject>& page) {
+  if (kind != ObjectKind::kPod) return;
+  for (auto& item : page) item.pod = ForCache(std::move(item.pod));
+}
+
 void LiveCluster::Apply(ObjectKind kind, codec::WatchEvent event) {
   using Type = codec::WatchEvent::Type;
+  if (kind == ObjectKind::kPod) event.object.pod = ForCache(std::move(event.object.pod));
   {
     std::lock_guard<std::mutex> lock(mu_);
     codec::ApiObject& object = event.object;
@@ -167,7 +235,7 @@ std::shared_ptr<const NodeInfo> LiveCluster::BuildNodeInfoLocked(
   std::vector<std::shared_ptr<const Pod>> pods;
   if (auto it = pods_by_node_.find(node_name); it != pods_by_node_.end()) {
     pods.reserve(it->second.size());
-    for (const auto& [key, pod] : it->second) pods.push_back(pod);
+    for (const auto& pod : it->second) pods.push_back(pod);
   }
   return std::make_shared<NodeInfo>(nodes_.at(node_name), std::move(pods));
 }
@@ -186,7 +254,7 @@ std::shared_ptr<const Snapshot> LiveCluster::BuildSnapshotLocked() {
   for (const auto& [name, node] : nodes_) {
     builder.AddNode(node);
     if (auto it = pods_by_node_.find(name); it != pods_by_node_.end()) {
-      for (const auto& [key, pod] : it->second) builder.AddPod(pod);
+      for (const auto& pod : it->second) builder.AddPod(pod);
     }
   }
   for (const auto& [key, workload] : workloads_) builder.AddWorkload(workload);
@@ -291,7 +359,7 @@ std::shared_ptr<const Pod> LiveCluster::FindPod(const std::string& ns,
   const std::string key = ns + "/" + name;
   std::lock_guard<std::mutex> lock(mu_);
   if (auto it = pending_.find(key); it != pending_.end()) return it->second;
-  if (auto it = pods_.find(key); it != pods_.end()) return it->second;
+  if (auto it = pods_.find(std::string_view(key)); it != pods_.end()) return *it;
   return nullptr;
 }
 

@@ -10,6 +10,12 @@
 /// Pending pods (active, no node yet) are kept beside them for FindPod, so that any replica can
 /// /bind a pod another replica judged (interfaces.md §10).
 ///
+/// Memory: bound pods are kept in CompactBoundPod's form (model/pod.h: what plugins read of an
+/// existing pod), compacted page by page while a list comes in (InformerSink::Reduce) and event
+/// by event; pending pods whole, since /bind judges them. Informers free the JSON parser's
+/// list-sized buffers after each list. bench/bench_live_sync.cc measures the bytes per node and
+/// per pod.
+///
 /// A batch that touches few nodes replaces just their NodeInfos (Snapshot::WithNodeInfo);
 /// node additions/removals, workload changes, lists and big batches rebuild the snapshot.
 ///
@@ -33,6 +39,7 @@
 #include <string_view>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -88,8 +95,8 @@ class LiveCluster final : private InformerSink {
                               std::chrono::steady_clock::time_point deadline) const;
   /// The resourceVersion of `kind` included in the last published snapshot.
   std::string PublishedResourceVersion(codec::ObjectKind kind) const;
-  /// The watched pod `namespace/name`, pending or bound (not Succeeded/Failed); null if the
-  /// watch has not shown it.
+  /// The watched pod `namespace/name`, pending (whole) or bound (CompactBoundPod's form; not
+  /// Succeeded/Failed); null if the watch has not shown it.
   std::shared_ptr<const Pod> FindPod(const std::string& ns, const std::string& name) const;
 
   /// Snapshots published so far (base snapshots, before the assume cache).
@@ -103,6 +110,7 @@ class LiveCluster final : private InformerSink {
   void Replace(codec::ObjectKind kind, std::vector<codec::ApiObject> items,
                const std::string& resource_version) override;
   void Apply(codec::ObjectKind kind, codec::WatchEvent event) override;
+  void Reduce(codec::ObjectKind kind, std::vector<codec::ApiObject>& page) override;
   void RunPublisher();
   // mu_ held.
   void AddPodLocked(const std::string& key, std::shared_ptr<const Pod> pod);
@@ -120,12 +128,30 @@ class LiveCluster final : private InformerSink {
   std::condition_variable dirty_cv_;              // publisher waits for changes
   mutable std::condition_variable published_cv_;  // WaitForResourceVersion waits here
   bool stopping_ = false;
-  std::map<std::string, std::shared_ptr<const Node>> nodes_;          // by name
-  std::unordered_map<std::string, std::shared_ptr<const Pod>> pods_;  // by namespace/name
+  std::map<std::string, std::shared_ptr<const Node>> nodes_;  // by name
+  // Bound pods, found by namespace/name (CompactBoundPod's form). The key is the pod's own
+  // namespace_ and name, not stored a second time.
+  struct PodKeyHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view key) const;
+    size_t operator()(const std::shared_ptr<const Pod>& pod) const;
+  };
+  struct PodKeyEqual {
+    using is_transparent = void;
+    bool operator()(const std::shared_ptr<const Pod>& a, const std::shared_ptr<const Pod>& b) const;
+    bool operator()(std::string_view key, const std::shared_ptr<const Pod>& pod) const;
+    bool operator()(const std::shared_ptr<const Pod>& pod, std::string_view key) const;
+  };
+  // The order of the "namespace/name" strings.
+  struct PodKeyLess {
+    bool operator()(const std::shared_ptr<const Pod>& a, const std::shared_ptr<const Pod>& b) const;
+  };
+  std::unordered_set<std::shared_ptr<const Pod>, PodKeyHash, PodKeyEqual> pods_;
   // Active pods without a node yet, by namespace/name: in no snapshot, only for FindPod.
   std::unordered_map<std::string, std::shared_ptr<const Pod>> pending_;
-  // Pods counted on each node (also for nodes not seen yet), ordered for stable snapshots.
-  std::unordered_map<std::string, std::map<std::string, std::shared_ptr<const Pod>>> pods_by_node_;
+  // Pods counted on each node (also for nodes not seen yet), sorted by namespace/name for
+  // stable snapshots (a vector: 16 bytes a pod, where a std::set node takes 64).
+  std::unordered_map<std::string, std::vector<std::shared_ptr<const Pod>>> pods_by_node_;
   std::map<std::pair<int, std::string>, WorkloadSelector> workloads_;  // (kind, ns/name)
   // What changed since the last snapshot.
   bool changed_ = false;

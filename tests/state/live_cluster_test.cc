@@ -310,6 +310,78 @@ TEST_CASE("LiveCluster syncs, then follows watch events", "[state][live_cluster]
   }
 }
 
+TEST_CASE("LiveCluster keeps bound pods compact, in namespace/name order",
+          "[state][live_cluster]") {
+  FakeApiServer fake;
+  REQUIRE(fake.ok());
+  REQUIRE(fake.Event("ADDED", "nodes", NodeJson("n1")) != "");
+  // Namespaces where the order of "namespace/name" differs from the order of (namespace, name):
+  // '-' < '/' < '0'.
+  const auto pod = [](const std::string& ns, const std::string& name, const std::string& node) {
+    return R"({"metadata":{"name":")" + name + R"(","namespace":")" + ns + R"(","uid":"uid-)" + ns +
+           "-" + name +
+           R"(","resourceVersion":"7","annotations":{"a":"1","nbsched.io/gpu-index":"0"}},)"
+           R"("spec":{"nodeName":")" +
+           node +
+           R"(","schedulerName":"s","tolerations":[{"operator":"Exists"}],)"
+           R"("containers":[{"name":"c","resources":{"requests":{"cpu":"100m"}},)"
+           R"("ports":[{"containerPort":80},{"containerPort":81,"hostPort":81}]}]},)"
+           R"("status":{"phase":"Running"}})";
+  };
+  for (const auto& [ns, name] : std::vector<std::pair<std::string, std::string>>{
+           {"a", "z"}, {"a-b", "x"}, {"a0", "y"}, {"a", "a"}, {"b", "c"}}) {
+    REQUIRE(fake.Event("ADDED", "pods", pod(ns, name, "n1")) != "");
+  }
+  REQUIRE(fake.Event("ADDED", "pods", pod("a", "waiting", "")) != "");
+
+  Harness h(PlainConfig(fake));
+  REQUIRE(h.WaitSynced(fake));
+  const auto keys = [&h] {
+    std::vector<std::string> out;
+    for (const auto& p : h.state.Current()->Find("n1")->pods()) out.push_back(p->Key());
+    return out;
+  };
+  const std::vector<std::string> sorted = {"a-b/x", "a/a", "a/z", "a0/y", "b/c"};
+  CHECK(keys() == sorted);
+  CHECK(h.RequestedCpu("n1") == 500);
+  CHECK(h.live->cached_pods() == 5);
+
+  // Bound: the compact form; pending: whole, since /bind judges it.
+  const auto bound = h.live->FindPod("a-b", "x");
+  REQUIRE(bound != nullptr);
+  CHECK(bound->uid == "uid-a-b-x");
+  CHECK(bound->node_name == "n1");
+  CHECK(bound->annotations == Labels{{"nbsched.io/gpu-index", "0"}});
+  CHECK(bound->tolerations.empty());
+  CHECK(bound->resource_version.empty());
+  REQUIRE(bound->containers.size() == 1);
+  REQUIRE(bound->containers[0].ports.size() == 1);
+  CHECK(bound->containers[0].ports[0].host_port == 81);
+  CHECK(bound->request.milli_cpu == 100);
+  const auto pending = h.live->FindPod("a", "waiting");
+  REQUIRE(pending != nullptr);
+  CHECK(pending->annotations.size() == 2);
+  CHECK(pending->tolerations.size() == 1);
+  CHECK(pending->resource_version != "");
+  REQUIRE(pending->containers.size() == 1);
+  CHECK(pending->containers[0].ports.size() == 2);
+  CHECK(pending->containers[0].name == "c");
+  CHECK(h.live->FindPod("a", "b") == nullptr);
+  CHECK(h.live->FindPod("a-b", "") == nullptr);
+  CHECK(h.live->FindPod("a", "-b/x") == nullptr);
+
+  // Watch events: a pod moves between nodes, one is deleted, one is added; order holds.
+  REQUIRE(h.WaitRv(ObjectKind::kNode, fake.Event("ADDED", "nodes", NodeJson("n2"))));
+  REQUIRE(h.WaitRv(ObjectKind::kPod, fake.Event("MODIFIED", "pods", pod("a", "z", "n2"))));
+  REQUIRE(h.WaitRv(ObjectKind::kPod, fake.Event("DELETED", "pods", pod("a0", "y", "n1"))));
+  REQUIRE(h.WaitRv(ObjectKind::kPod, fake.Event("ADDED", "pods", pod("a-a", "q", "n1"))));
+  CHECK(keys() == std::vector<std::string>{"a-a/q", "a-b/x", "a/a", "b/c"});
+  CHECK(h.state.Current()->Find("n2")->pods().size() == 1);
+  CHECK(h.live->cached_pods() == 5);
+  CHECK(h.live->FindPod("a", "z")->node_name == "n2");
+  CHECK(h.live->FindPod("a0", "y") == nullptr);
+}
+
 TEST_CASE("LiveCluster re-reads a rotated token file", "[state][live_cluster]") {
   FakeApiServer fake({"--token", "first"});
   REQUIRE(fake.ok());

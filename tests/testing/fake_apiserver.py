@@ -36,7 +36,7 @@ of what the control port set; each sample's timestamp is the time of the GET min
                               wrong_types: a list whose items have numbers where strings go)
 
 Usage: fake_apiserver.py [--tls-cert F --tls-key F [--client-ca F]] [--token T]
-                         [--nodes N --pods M]
+                         [--nodes N --pods M [--pod-mix generic|z2jh --pod-template F]]
        fake_apiserver.py --make-certs DIR   (test CA, server and client certificates)
 Prints "PORTS <api> <control>" on stdout once both ports listen.
 """
@@ -129,8 +129,106 @@ def rfc3339(unix_seconds):
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(unix_seconds))
 
 
-def generate(nodes, pods):
-    """Bulk objects for the benchmark: realistic-looking nodes and running pods."""
+def daemonset_pods(node, i):
+    """The DaemonSet pods every node of a z2jh cluster runs: kube-proxy and a CNI agent
+    (kube-system), and z2jh's continuous-image-puller (prePuller.continuous, on by default)."""
+    def ds_pod(name, ns, ds, labels, containers, init, volumes, extra):
+        labels = dict(labels, **{"controller-revision-hash": "7c9f5d8b4", "pod-template-generation": "1"})
+        spec = {"nodeName": node, "schedulerName": "default-scheduler",
+                "affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
+                    "nodeSelectorTerms": [{"matchFields": [
+                        {"key": "metadata.name", "operator": "In", "values": [node]}]}]}}},
+                "tolerations": [{"operator": "Exists", "effect": "NoSchedule"},
+                                {"operator": "Exists", "effect": "NoExecute"},
+                                {"key": "node.kubernetes.io/disk-pressure", "operator": "Exists",
+                                 "effect": "NoSchedule"},
+                                {"key": "node.kubernetes.io/memory-pressure", "operator": "Exists",
+                                 "effect": "NoSchedule"}],
+                "containers": containers, "volumes": volumes}
+        if init:
+            spec["initContainers"] = init
+        spec.update(extra)
+        return {"kind": "Pod", "apiVersion": "v1",
+                "metadata": {"name": "%s-%05d" % (name, i), "namespace": ns,
+                             "uid": "uid-%s-%d" % (name, i), "resourceVersion": "1",
+                             "creationTimestamp": "2026-12-01T00:00:00Z", "labels": labels,
+                             "ownerReferences": [{"apiVersion": "apps/v1", "kind": "DaemonSet",
+                                                  "name": ds, "uid": "uid-ds-" + ds,
+                                                  "controller": True,
+                                                  "blockOwnerDeletion": True}]},
+                "spec": spec,
+                "status": {"phase": "Running", "hostIP": "10.128.%d.%d" % (i // 256, i % 256),
+                           "podIP": "10.128.%d.%d" % (i // 256, i % 256), "qosClass": "Burstable"}}
+
+    host_path = lambda name, path, t=None: {"name": name, "hostPath": dict(
+        {"path": path}, **({"type": t} if t else {}))}
+    proxy = ds_pod("kube-proxy", "kube-system", "kube-proxy", {"k8s-app": "kube-proxy"},
+                   [{"name": "kube-proxy", "image": "registry.k8s.io/kube-proxy:v1.29.4",
+                     "command": ["/usr/local/bin/kube-proxy", "--config=/var/lib/kube-proxy/config.conf",
+                                 "--hostname-override=$(NODE_NAME)"],
+                     "resources": {"requests": {"cpu": "100m"}},
+                     "securityContext": {"privileged": True}}],
+                   None,
+                   [{"name": "kube-proxy", "configMap": {"name": "kube-proxy", "defaultMode": 420}},
+                    host_path("xtables-lock", "/run/xtables.lock", "FileOrCreate"),
+                    host_path("lib-modules", "/lib/modules"),
+                    {"name": "kube-api-access-x7k2p", "projected": {"sources": []}}],
+                   {"hostNetwork": True, "priorityClassName": "system-node-critical",
+                    "priority": 2000001000})
+    cni = ds_pod("calico-node", "kube-system", "calico-node", {"k8s-app": "calico-node"},
+                 [{"name": "calico-node", "image": "docker.io/calico/node:v3.27.3",
+                   "resources": {"requests": {"cpu": "250m"}},
+                   "ports": [{"containerPort": 9091, "hostPort": 9091, "name": "http-metrics",
+                              "protocol": "TCP"}]}],
+                 [{"name": "upgrade-ipam", "image": "docker.io/calico/cni:v3.27.3",
+                   "resources": {}},
+                  {"name": "install-cni", "image": "docker.io/calico/cni:v3.27.3",
+                   "resources": {}}],
+                 [host_path("lib-modules", "/lib/modules"),
+                  host_path("var-run-calico", "/var/run/calico"),
+                  host_path("var-lib-calico", "/var/lib/calico"),
+                  host_path("xtables-lock", "/run/xtables.lock", "FileOrCreate"),
+                  host_path("cni-bin-dir", "/opt/cni/bin"),
+                  host_path("cni-net-dir", "/etc/cni/net.d"),
+                  {"name": "kube-api-access-9qv4m", "projected": {"sources": []}}],
+                 {"hostNetwork": True, "priorityClassName": "system-node-critical",
+                  "priority": 2000001000, "serviceAccountName": "calico-node"})
+    puller = ds_pod("continuous-image-puller", "jhub", "continuous-image-puller",
+                    {"app": "jupyterhub", "component": "continuous-image-puller",
+                     "release": "jhub"},
+                    [{"name": "pause", "image": "registry.k8s.io/pause:3.9",
+                      "resources": {}}],
+                    [{"name": "image-pull-metadata-block",
+                      "image": "quay.io/jupyterhub/k8s-network-tools:4.0.0",
+                      "command": ["/bin/sh", "-c", "echo \"Pulling complete\""],
+                      "resources": {}},
+                     {"name": "image-pull-singleuser",
+                      "image": "quay.io/jupyterhub/k8s-singleuser-sample:4.0.0",
+                      "command": ["/bin/sh", "-c", "echo \"Pulling complete\""],
+                      "resources": {}}],
+                    [],
+                    {"automountServiceAccountToken": False,
+                     "terminationGracePeriodSeconds": 0})
+    return [proxy, cni, puller]
+
+
+def notebook_pod(template, node, i):
+    """A user server as KubeSpawner builds it under z2jh's defaults (the fixture), for user
+    `i`, running on `node`."""
+    text = template.replace("dave", "user%05d" % i).replace(
+        "5c1e8b0a-3f2d-4e6b-9a7c-000000000001", "5c1e8b0a-3f2d-4e6b-9a7c-%012d" % i)
+    obj = json.loads(text)
+    obj["spec"]["nodeName"] = node
+    obj["status"] = {"phase": "Running", "hostIP": "10.128.0.1",
+                     "podIP": "10.0.%d.%d" % (i // 256 % 256, i % 256), "qosClass": "Burstable"}
+    return obj
+
+
+def generate(nodes, pods, mix="generic", pod_template=None):
+    """Bulk objects for the benchmark: realistic-looking nodes and running pods. Pods of mix
+    "generic": one Deployment-like pod shape; of mix "z2jh": three DaemonSet pods per node (as
+    far as `pods` goes), the rest user notebook servers built from `pod_template` (KubeSpawner's
+    pod under z2jh's defaults), spread round-robin over the nodes."""
     node_names = []
     for i in range(nodes):
         name = "node-%05d" % i
@@ -159,6 +257,21 @@ def generate(nodes, pods):
                                             ("PIDPressure", "False"), ("Ready", "True"))],
                 "nodeInfo": {"kubeletVersion": "v1.29.4", "osImage": "Debian GNU/Linux 12"}}}
         STATE.apply("ADDED", "nodes", obj, silent=True)
+    if mix == "z2jh":
+        template = open(pod_template).read()
+        count = 0
+        for i in range(nodes):
+            for obj in daemonset_pods(node_names[i], i):
+                if count < pods:
+                    STATE.apply("ADDED", "pods", obj, silent=True)
+                    count += 1
+        user = 0
+        while count < pods:
+            obj = notebook_pod(template, node_names[user % nodes] if nodes else "", user)
+            STATE.apply("ADDED", "pods", obj, silent=True)
+            user += 1
+            count += 1
+        return
     for i in range(pods):
         app = "app-%d" % (i % 200)
         obj = {
@@ -484,6 +597,8 @@ def main():
     parser.add_argument("--token")
     parser.add_argument("--nodes", type=int, default=0)
     parser.add_argument("--pods", type=int, default=0)
+    parser.add_argument("--pod-mix", choices=("generic", "z2jh"), default="generic")
+    parser.add_argument("--pod-template")
     parser.add_argument("--make-certs")
     args = parser.parse_args()
     if args.make_certs:
@@ -491,7 +606,7 @@ def main():
         print("CERTS " + args.make_certs, flush=True)
         return
     STATE.token = args.token
-    generate(args.nodes, args.pods)
+    generate(args.nodes, args.pods, args.pod_mix, args.pod_template)
     context = None
     if args.tls_cert:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
