@@ -550,7 +550,10 @@ absl::StatusOr<ExtenderArgs> DecodeExtenderArgsDom(std::string_view body) {
 
 absl::StatusOr<ExtenderArgs> DecodeExtenderArgs(std::string_view body) {
   // Only a body with Nodes items can take the NodeList decoder: a cheap test spares the others.
-  if (body.find("\"items\"") != std::string_view::npos) {
+  // memmem, not string_view::find: find calls memchr once per '"' (10,000 of them in a
+  // 5,000-name body), which cost more than decoding the names.
+  static constexpr std::string_view kItems = "\"items\"";
+  if (memmem(body.data(), body.size(), kItems.data(), kItems.size()) != nullptr) {
     ExtenderArgs args;
     if (FastDecodeExtenderArgs(body, &args)) return args;
   }
