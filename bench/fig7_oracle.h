@@ -69,6 +69,15 @@ struct Search {
     return n.cpu_requested + p.cpu_request <= n.cpu_alloc &&
            n.memory_requested + p.memory_request <= n.memory_alloc && n.pods + 1 <= n.pods_alloc;
   }
+  // Runs `p` on `w` (limits too: Same ignores them, the gap search does not read them).
+  static void Place(OracleWorker& w, const OraclePod& p) {
+    w.cpu_requested += p.cpu_request;
+    w.memory_requested += p.memory_request;
+    w.pods += 1;
+    w.cpu_used += p.cpu_usage;
+    w.cpu_limits += p.cpu_limit;
+    w.memory_limits += p.memory_limit;
+  }
   static bool Same(const OracleWorker& a, const OracleWorker& b) {
     return a.cpu_alloc == b.cpu_alloc && a.memory_alloc == b.memory_alloc &&
            a.pods_alloc == b.pods_alloc && a.cpu_requested == b.cpu_requested &&
@@ -91,10 +100,7 @@ struct Search {
       if (!Fits(w[k], p)) continue;
       any = true;
       OracleWorker saved = w[k];
-      w[k].cpu_requested += p.cpu_request;
-      w[k].memory_requested += p.memory_request;
-      w[k].pods += 1;
-      w[k].cpu_used += p.cpu_usage;
+      Place(w[k], p);
       current[i] = k;
       Run(i + 1, counts ? std::max(worst, Gap()) : worst);
       w[k] = saved;
@@ -137,12 +143,7 @@ struct LimitSearch {
       if (!Search::Fits(w[k], p)) continue;
       any = true;
       OracleWorker saved = w[k];
-      w[k].cpu_requested += p.cpu_request;
-      w[k].memory_requested += p.memory_request;
-      w[k].pods += 1;
-      w[k].cpu_used += p.cpu_usage;
-      w[k].cpu_limits += p.cpu_limit;
-      w[k].memory_limits += p.memory_limit;
+      Search::Place(w[k], p);
       current[i] = k;
       Run(i + 1);
       w[k] = saved;

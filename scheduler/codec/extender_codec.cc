@@ -223,6 +223,13 @@ class PaddedBuffer {
   size_t capacity_ = 0;
 };
 
+// One member of an On-Demand object being iterated, with its unescaped key; false on an error.
+template <typename Result>
+bool NextMember(Result result, od::field* field, std::string_view* key) {
+  return std::move(result).get(*field) == simdjson::SUCCESS &&
+         field->unescaped_key().get(*key) == simdjson::SUCCESS;
+}
+
 // Appends `"name":{` + the members of object `v` whose keys are in `keys` + `}`; a value that
 // is not an object is appended whole (null decodes as before; another type fails there).
 template <size_t N>
@@ -246,10 +253,7 @@ bool AppendSelected(std::string_view name, od::value v, const std::string_view (
   for (auto field_result : o) {
     od::field field;
     std::string_view key;
-    if (std::move(field_result).get(field) != simdjson::SUCCESS ||
-        field.unescaped_key().get(key) != simdjson::SUCCESS) {
-      return false;
-    }
+    if (!NextMember(std::move(field_result), &field, &key)) return false;
     if (std::find(std::begin(keys), std::end(keys), key) == std::end(keys)) continue;
     std::string_view raw;
     if (!RawValue(field.value(), &raw)) return false;
@@ -307,10 +311,7 @@ bool FastNode(od::document& body, od::value item, const Path& path, PaddedBuffer
   for (auto field_result : o) {
     od::field field;
     std::string_view key;
-    if (std::move(field_result).get(field) != simdjson::SUCCESS ||
-        field.unescaped_key().get(key) != simdjson::SUCCESS) {
-      return false;
-    }
+    if (!NextMember(std::move(field_result), &field, &key)) return false;
     const std::string_view* keys = nullptr;
     bool ok = true;
     if (key == "metadata") {
@@ -388,10 +389,7 @@ bool FastDecodeExtenderArgs(std::string_view body, ExtenderArgs* args) {
   for (auto field_result : top) {
     od::field field;
     std::string_view key;
-    if (std::move(field_result).get(field) != simdjson::SUCCESS ||
-        field.unescaped_key().get(key) != simdjson::SUCCESS) {
-      return false;
-    }
+    if (!NextMember(std::move(field_result), &field, &key)) return false;
     od::value v = field.value();
     if (EqualFold(key, "pod")) {
       if (!RawValue(v, &pod_raw)) return false;
@@ -407,10 +405,7 @@ bool FastDecodeExtenderArgs(std::string_view body, ExtenderArgs* args) {
       for (auto member_result : list) {
         od::field member;
         std::string_view member_key;
-        if (std::move(member_result).get(member) != simdjson::SUCCESS ||
-            member.unescaped_key().get(member_key) != simdjson::SUCCESS) {
-          return false;
-        }
+        if (!NextMember(std::move(member_result), &member, &member_key)) return false;
         if (member_key != "items") continue;
         if (have_items) return false;
         have_items = true;
