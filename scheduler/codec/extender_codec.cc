@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -232,8 +233,7 @@ bool NextMember(Result result, od::field* field, std::string_view* key) {
 
 // Appends `"name":{` + the members of object `v` whose keys are in `keys` + `}`; a value that
 // is not an object is appended whole (null decodes as before; another type fails there).
-template <size_t N>
-bool AppendSelected(std::string_view name, od::value v, const std::string_view (&keys)[N],
+bool AppendSelected(std::string_view name, od::value v, std::span<const std::string_view> keys,
                     PaddedBuffer* doc) {
   doc->Append('"');
   doc->Append(name);
@@ -254,7 +254,7 @@ bool AppendSelected(std::string_view name, od::value v, const std::string_view (
     od::field field;
     std::string_view key;
     if (!NextMember(std::move(field_result), &field, &key)) return false;
-    if (std::find(std::begin(keys), std::end(keys), key) == std::end(keys)) continue;
+    if (std::find(keys.begin(), keys.end(), key) == keys.end()) continue;
     std::string_view raw;
     if (!RawValue(field.value(), &raw)) return false;
     if (!first) doc->Append(',');
@@ -271,6 +271,13 @@ bool AppendSelected(std::string_view name, od::value v, const std::string_view (
 constexpr std::string_view kMetadataKeys[] = {"name", "labels"};
 constexpr std::string_view kSpecKeys[] = {"unschedulable", "taints"};
 constexpr std::string_view kStatusKeys[] = {"allocatable", "conditions"};
+// A node's top-level members that the predicates read, each with the members kept of it.
+struct SelectedMember {
+  std::string_view name;
+  std::span<const std::string_view> keys;
+};
+constexpr SelectedMember kNodeMembers[] = {
+    {"metadata", kMetadataKeys}, {"spec", kSpecKeys}, {"status", kStatusKeys}};
 
 // One Nodes.items element: decoded from the members the predicates read; raw_json its text.
 // The Nodes decoded by the last full-NodeList request, by position, with the text they were
@@ -312,23 +319,12 @@ bool FastNode(od::document& body, od::value item, const Path& path, PaddedBuffer
     od::field field;
     std::string_view key;
     if (!NextMember(std::move(field_result), &field, &key)) return false;
-    const std::string_view* keys = nullptr;
-    bool ok = true;
-    if (key == "metadata") {
-      if (!first) doc->Append(',');
-      ok = AppendSelected("metadata", field.value(), kMetadataKeys, doc);
-      keys = kMetadataKeys;
-    } else if (key == "spec") {
-      if (!first) doc->Append(',');
-      ok = AppendSelected("spec", field.value(), kSpecKeys, doc);
-      keys = kSpecKeys;
-    } else if (key == "status") {
-      if (!first) doc->Append(',');
-      ok = AppendSelected("status", field.value(), kStatusKeys, doc);
-      keys = kStatusKeys;
-    }
-    if (!ok) return false;
-    if (keys != nullptr) first = false;
+    const auto* member = std::find_if(std::begin(kNodeMembers), std::end(kNodeMembers),
+                                      [&](const SelectedMember& m) { return m.name == key; });
+    if (member == std::end(kNodeMembers)) continue;
+    if (!first) doc->Append(',');
+    first = false;
+    if (!AppendSelected(member->name, field.value(), member->keys, doc)) return false;
   }
   // The object is consumed: the next token is the ',' or ']' after it; its text ends at the '}'.
   const char* end = nullptr;
@@ -351,7 +347,6 @@ bool FastNode(od::document& body, od::value item, const Path& path, PaddedBuffer
   auto node = std::make_shared<Node>();
   if (!internal::DecodeNode(e, path, node.get()).ok()) return false;
   out->node = std::move(node);
-  out->raw_json = raw;
   return true;
 }
 

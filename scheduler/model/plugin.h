@@ -24,8 +24,8 @@ inline constexpr int64_t kMaxNodeScore = 100;
 
 /// Per-request scratch space: PreFilter/PreScore store, Filter/Score read. Keyed by plugin name.
 /// Thread-compatible: written before the per-node loop, only read inside it. A handful of
-/// entries in a flat list: Filter reads its entry once per node, and a scan that compares sizes
-/// first costs about one short memcmp, a tree of strings several.
+/// entries in a flat list: Filter reads its entry once per node, and a scan (string == compares
+/// sizes first) costs about one short memcmp, a tree of strings several.
 class CycleState {
  public:
   template <typename T>
@@ -43,7 +43,7 @@ class CycleState {
   template <typename T>
   const T* Read(std::string_view key) const {
     for (const Entry& entry : entries_) {
-      if (entry.key.size() == key.size() && entry.key == key) {
+      if (entry.key == key) {
         return static_cast<const T*>(entry.data.get());
       }
     }
