@@ -105,6 +105,50 @@ TEST_CASE("(a) filter, nodeCacheCapable, both casings", "[codec][extender_codec]
   }
 }
 
+TEST_CASE("filter: FailedNodes byte for byte, shared reasons escaped once per reply",
+          "[codec][extender_codec]") {
+  // Statuses that share one reasons vector (as FailureMerger's do), an equal but separate
+  // vector, an unresolvable one, a name that needs escaping and a duplicate.
+  absl::StatusOr<ExtenderArgs> args = DecodeExtenderArgs(
+      R"({"Pod":{"metadata":{"name":"p"}},"NodeNames":["ok","a","b\"q","c","d","a"]})");
+  REQUIRE(args.ok());
+  const Status shared = Status::Unschedulable({"Insufficient cpu", "taint {k: \"v\"}"});
+  const Status equal = Status::Unschedulable({"Insufficient cpu", "taint {k: \"v\"}"});
+  const Status unresolvable = Status::UnschedulableAndUnresolvable({"node(s) didn't match"});
+  std::vector<std::shared_ptr<const NodeInfo>> infos;
+  Decision decision;
+  const std::vector<std::string>& names = *args->node_names;
+  for (size_t i = 0; i < names.size(); ++i) {
+    const std::string& name = names[i];
+    infos.push_back(std::make_shared<const NodeInfo>(MakeNode(name).Ptr(),
+                                                     std::vector<std::shared_ptr<const Pod>>{}));
+    NodeDecision nd;
+    nd.node = infos.back().get();
+    nd.status = name == "ok"  ? Status::Success()
+                : name == "c" ? unresolvable
+                : name == "d" ? equal
+                              : shared;
+    nd.duplicate = i == 5;  // the second "a"
+    decision.nodes.push_back(nd);
+  }
+  const std::string expected =
+      R"({"Nodes":null,"NodeNames":["ok"],"FailedNodes":{"a":"Insufficient cpu, taint {k: \"v\"}",)"
+      R"("b\"q":"Insufficient cpu, taint {k: \"v\"}","c":"node(s) didn't match",)"
+      R"("d":"Insufficient cpu, taint {k: \"v\"}"},)"
+      R"("FailedAndUnresolvableNodes":{"c":"node(s) didn't match"},"Error":""})";
+  CHECK(EncodeFilterResult(decision, *args) == expected);
+
+  SECTION("names known plain: the same bytes") {
+    std::vector<std::string> plain_names = names;
+    plain_names[2] = "bq";
+    decision.names_plain = true;
+    for (size_t i = 0; i < names.size(); ++i) decision.nodes[i].name_view = plain_names[i];
+    std::string want = expected;
+    want.replace(want.find(R"("b\"q")"), 6, R"("bq")");
+    CHECK(EncodeFilterResult(decision, *args) == want);
+  }
+}
+
 TEST_CASE("(c) filter, not cache-capable, kept nodes echoed", "[codec][extender_codec]") {
   absl::StatusOr<ExtenderArgs> args = DecodeExtenderArgs(ReadGolden("filter_nocache.request.json"));
   REQUIRE(args.ok());
