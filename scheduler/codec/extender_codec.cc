@@ -393,30 +393,53 @@ bool FastNode(od::document& body, od::value item, const Path& path, PaddedBuffer
   return true;
 }
 
-// The whole ExtenderArgs, when its Nodes is a NodeList. False: use the general decoder.
-bool FastDecodeExtenderArgs(std::string_view body, ExtenderArgs* args) {
+// The Pod member's text (RawValue), decoded into args->pod. False: the general decoder.
+bool FastDecodePod(std::string_view pod_raw, ExtenderArgs* args) {
+  if (pod_raw.empty() || pod_raw == "null") return false;
+  element pod_element;
+  if (!internal::ParseDocument(pod_raw, "", &pod_element).ok()) return false;
+  auto pod = std::make_shared<Pod>();
+  if (!internal::DecodePod(pod_element, Path{nullptr, "Pod"}, pod.get()).ok()) return false;
+  args->pod = std::move(pod);
+  return true;
+}
+
+// On-Demand over `body` (a padded copy when the bytes past it are not readable); `base` is where
+// the parsed bytes are (raw views point there).
+bool IterateBody(std::string_view body, simdjson::padded_string* copy, const char** base,
+                 od::document* doc) {
   od::parser* parser = OnDemandParser();
   if (parser == nullptr || internal::ThreadParser().max_depth() != 64) return false;
+  *base = body.data();
+  if (!internal::PaddingReadable(body)) {
+    *copy = simdjson::padded_string(body);
+    *base = copy->data();
+  }
+  return parser->iterate(*base, body.size(), body.size() + simdjson::SIMDJSON_PADDING).get(*doc) ==
+         simdjson::SUCCESS;
+}
+
+// The whole ExtenderArgs with simdjson On-Demand, for the two bodies kube-scheduler sends:
+// - a NodeList (`nodeCacheCapable: false`): the predicates' members of each node (FastNode);
+// - the cache-capable {"Pod":{..},"Nodes":null,"NodeNames":[..]}: the names read without the
+//   DOM's tape of thousands of strings. Only those members then (another one is skipped by
+//   On-Demand without full validation: the general decoder takes such a body).
+// False: use the general decoder, which validates the body and names the errors.
+bool FastDecodeExtenderArgs(std::string_view body, ExtenderArgs* args) {
   // Without readable padding past the body, a padded copy; raw_json still points into `body`.
   simdjson::padded_string copy;
-  const char* base = body.data();
-  if (!internal::PaddingReadable(body)) {
-    copy = simdjson::padded_string(body);
-    base = copy.data();
-  }
+  const char* base = nullptr;
+  od::document doc;
+  if (!IterateBody(body, &copy, &base, &doc)) return false;
   const auto in_body = [&](std::string_view raw) {
     return std::string_view(body.data() + (raw.data() - base), raw.size());
   };
-  od::document doc;
-  if (parser->iterate(base, body.size(), body.size() + simdjson::SIMDJSON_PADDING).get(doc) !=
-      simdjson::SUCCESS) {
-    return false;
-  }
   od::object top;
   if (doc.get_object().get(top) != simdjson::SUCCESS) return false;
   std::string_view pod_raw;
   bool have_nodes = false;
   bool have_names = false;
+  bool other_members = false;  // a member other than Pod, Nodes and NodeNames
   std::vector<NodeItem> items;
   std::optional<std::vector<std::string>> names;
   PaddedBuffer node_doc;
@@ -435,8 +458,9 @@ bool FastDecodeExtenderArgs(std::string_view body, ExtenderArgs* args) {
       if (have_nodes) return false;  // a repeated Nodes: the general decoder
       have_nodes = true;
       bool is_null = false;
-      // Null (cache-capable) or not an object: the general decoder.
-      if (v.is_null().get(is_null) != simdjson::SUCCESS || is_null) return false;
+      if (v.is_null().get(is_null) != simdjson::SUCCESS) return false;
+      if (is_null) continue;  // cache-capable: NodeNames
+      // Not an object: the general decoder.
       od::object list;
       if (v.get_object().get(list) != simdjson::SUCCESS) return false;
       bool have_items = false;
@@ -474,25 +498,24 @@ bool FastDecodeExtenderArgs(std::string_view body, ExtenderArgs* args) {
       od::array arr;
       if (v.get_array().get(arr) != simdjson::SUCCESS) return false;
       std::vector<std::string>& list = names.emplace();
+      size_t count = 0;
+      if (arr.count_elements().get(count) != simdjson::SUCCESS) return false;
+      if (MaxNodesPerRequest() != 0 && count > MaxNodesPerRequest()) return false;
+      list.reserve(count);
       for (auto name_result : arr) {
         std::string_view name;
         if (name_result.get_string().get(name) != simdjson::SUCCESS) return false;
         list.emplace_back(name);
       }
-      if (MaxNodesPerRequest() != 0 && list.size() > MaxNodesPerRequest()) return false;
+    } else {
+      other_members = true;
     }
   }
   // Nothing may follow the top object.
-  if (doc.current_location().error() != simdjson::OUT_OF_BOUNDS || pod_raw.empty() ||
-      pod_raw == "null")
-    return false;
-  // Only bodies with Nodes objects need this decoder; the others are small.
-  if (!args->nodes) return false;
-  element pod_element;
-  if (!internal::ParseDocument(pod_raw, "", &pod_element).ok()) return false;
-  auto pod = std::make_shared<Pod>();
-  if (!internal::DecodePod(pod_element, Path{nullptr, "Pod"}, pod.get()).ok()) return false;
-  args->pod = std::move(pod);
+  if (doc.current_location().error() != simdjson::OUT_OF_BOUNDS) return false;
+  // Without Nodes items: exactly Pod, NodeNames and perhaps a null Nodes.
+  if (!args->nodes && (!have_names || other_members)) return false;
+  if (!FastDecodePod(pod_raw, args)) return false;
   for (NodeItem& item : items) item.raw_json = in_body(item.raw_json);
   if (!decoded_docs.empty() || cache == nullptr || cache->size() != items.size()) {
     auto next = std::make_shared<NodeCache>(items.size());
@@ -582,14 +605,10 @@ absl::StatusOr<ExtenderArgs> DecodeExtenderArgsDom(std::string_view body) {
 }  // namespace
 
 absl::StatusOr<ExtenderArgs> DecodeExtenderArgs(std::string_view body) {
-  // Only a body with Nodes items can take the NodeList decoder: a cheap test spares the others.
-  // memmem, not string_view::find: find calls memchr once per '"' (10,000 of them in a
-  // 5,000-name body), which cost more than decoding the names.
-  static constexpr std::string_view kItems = "\"items\"";
-  if (memmem(body.data(), body.size(), kItems.data(), kItems.size()) != nullptr) {
-    ExtenderArgs args;
-    if (FastDecodeExtenderArgs(body, &args)) return args;
-  }
+  // kube-scheduler's two bodies take the On-Demand decoder; anything it does not take (errors,
+  // other members, odd shapes: small bodies) is decoded again by the general one.
+  ExtenderArgs args;
+  if (FastDecodeExtenderArgs(body, &args)) return args;
   return DecodeExtenderArgsDom(body);
 }
 

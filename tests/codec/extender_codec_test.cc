@@ -295,6 +295,36 @@ TEST_CASE("ExtenderArgs decoding rules", "[codec][extender_codec]") {
     REQUIRE(args->nodes->size() == 1);
     CHECK((*args->nodes)[0].raw_json == R"({"metadata":{"name":"x"}})");
   }
+  SECTION("the cache-capable body, as kube-scheduler sends it and in other shapes") {
+    // kube-scheduler's shape takes the On-Demand decoder; the others the general one. Both
+    // must give the same args.
+    for (
+        const std::string body : {
+            R"({"Pod":{"metadata":{"name":"p"}},"Nodes":null,"NodeNames":["a","b\"q","caf\u00e9","d"]})",
+            R"({"nodenames":["a","b\"q","caf\u00e9","d"],"pod":{"metadata":{"name":"p"}}})",
+            R"( {"Pod":{"metadata":{"name":"p"}},"Extra":[1,{"x":2}],"NodeNames":["a","b\"q","caf\u00e9","d"]} )",
+            R"({"Pod":{"metadata":{"name":"q"}},"NodeNames":["z"],"Pod":{"metadata":{"name":"p"}},"NodeNames":["a","b\"q","caf\u00e9","d"]})",
+        }) {
+      INFO(body);
+      absl::StatusOr<ExtenderArgs> args = DecodeExtenderArgs(body);
+      REQUIRE(args.ok());
+      CHECK(args->cache_capable());
+      CHECK(args->pod->name == "p");
+      REQUIRE(args->node_names.has_value());
+      CHECK(*args->node_names == std::vector<std::string>{"a", "b\"q", "caf\xc3\xa9", "d"});
+    }
+    // Malformed bytes anywhere, even in a member nothing reads, are an error.
+    for (const std::string body : {
+             R"({"Pod":{},"NodeNames":["a"]} x)",
+             R"({"Pod":{},"NodeNames":["a"],"Extra":[1,]})",
+             R"({"Pod":{},"NodeNames":["a\x"]})",
+             R"({"Pod":{},"NodeNames":["a"])",
+         }) {
+      INFO(body);
+      absl::StatusOr<ExtenderArgs> args = DecodeExtenderArgs(body);
+      CHECK_FALSE(args.ok());
+    }
+  }
   struct Row {
     std::string name;
     std::string body;
