@@ -117,27 +117,6 @@ NodeRow RowOf(const Snapshot& snapshot, const NodeInfo& node) {
   return row;
 }
 
-// The candidates' table rows: the snapshot's for the names it resolved, rows built into `local`
-// (the per-request table) for the others; null for the missing ones (never judged).
-std::vector<const NodeRow*> CandidateRows(const Snapshot& snapshot, const Candidates& candidates,
-                                          std::deque<NodeRow>& local) {
-  const size_t n = candidates.nodes.size();
-  std::vector<const NodeRow*> rows(n, nullptr);
-  const bool positioned = candidates.positions.size() == n;
-  const auto& infos = snapshot.nodes();
-  for (size_t i = 0; i < n; ++i) {
-    if (i < candidates.missing.size() && candidates.missing[i]) continue;
-    const NodeInfo* node = candidates.nodes[i];
-    const size_t position = positioned ? candidates.positions[i] : NodeNameIndex::kNotFound;
-    if (position < infos.size() && infos[position].get() == node) {
-      rows[i] = &snapshot.row(position);
-    } else {
-      rows[i] = &local.emplace_back(RowOf(snapshot, *node));
-    }
-  }
-  return rows;
-}
-
 }  // namespace
 
 Candidates ResolveNames(const Snapshot& snapshot, std::span<const std::string> names,
@@ -259,8 +238,16 @@ Decision Schedule(const Policy& policy, const Snapshot& snapshot, const Pod& pod
   std::vector<const NodeRow*> feasible_rows;
   std::vector<size_t> feasible_index;
   FailureMerger merger;
+  // Each candidate's table row: the snapshot's for a name it resolved, else one built into the
+  // per-request table (request-supplied Node objects, hand-built candidates).
   std::deque<NodeRow> local_rows;
-  const std::vector<const NodeRow*> rows = CandidateRows(snapshot, candidates, local_rows);
+  const bool positioned = candidates.positions.size() == candidates.nodes.size();
+  const auto& infos = snapshot.nodes();
+  const auto row_of = [&](size_t i, const NodeInfo* node) -> const NodeRow& {
+    const size_t position = positioned ? candidates.positions[i] : NodeNameIndex::kNotFound;
+    if (position < infos.size() && infos[position].get() == node) return snapshot.row(position);
+    return local_rows.emplace_back(RowOf(snapshot, *node));
+  };
   feasible.reserve(candidates.nodes.size());
   feasible_rows.reserve(candidates.nodes.size());
   feasible_index.reserve(candidates.nodes.size());
@@ -273,7 +260,7 @@ Decision Schedule(const Policy& policy, const Snapshot& snapshot, const Pod& pod
     if (i < candidates.missing.size() && candidates.missing[i]) {
       status = kNotFound;
     } else {
-      const NodeRow& row = *rows[i];
+      const NodeRow& row = row_of(i, node);
       status = known
                    ? options.verdicts[i]
                    : RunFilters(row.flags.clean ? clean_filters : filters, state, pod, row, merger);
