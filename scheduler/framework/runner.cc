@@ -97,6 +97,10 @@ class FailureMerger {
 
 Status RunFilters(std::span<const FilterPlugin* const> filters, const CycleState& state,
                   const Pod& pod, const NodeRow& node, FailureMerger& merger) {
+  if (filters.size() == 1) {  // a clean node's usual list (PodFitsResources): no scratch vector
+    Status s = filters[0]->FilterRow(state, pod, node);
+    if (s.code() != Status::Code::kError) return s;  // as below: a lone failure as is
+  }
   std::vector<Status>& failed = merger.scratch();
   failed.clear();
   for (const FilterPlugin* filter : filters) {
