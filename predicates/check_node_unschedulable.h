@@ -15,6 +15,11 @@ class CheckNodeUnschedulable final : public FilterPlugin {
   bool Skip(const CycleState& state, const Pod& pod) const override;
   Status Filter(const CycleState& state, const Pod& pod, const NodeInfo& node) const override;
   bool PassesCleanNodes() const override { return true; }
+  /// Success from the row's flags alone in the common case; else Filter.
+  Status FilterRow(const CycleState& state, const Pod& pod, const NodeRow& row) const override {
+    if (!(row.flags.unschedulable)) return Status::Success();
+    return Filter(state, pod, *row.info);
+  }
 };
 
 }  // namespace nbsched::predicates

@@ -23,12 +23,19 @@ bool Matches(const Pod& pod, const Node& node) {
 struct Compiled {
   CompiledMapSelector node_selector;
   std::optional<CompiledNodeSelectorTerms> required;
+  bool ids = true;  // !required or required->UsesIds()
 
   bool Matches(const NodeInfo& node) const {
     if (!node_selector.Matches(node.label_ids())) return false;
     return !required || required->Matches(node.label_ids(), node.node().labels, node.name());
   }
 };
+
+// One shared Status for every node that does not match.
+const Status& Failure() {
+  static const Status kFailure = Status::UnschedulableAndUnresolvable({std::string(kReason)});
+  return kFailure;
+}
 
 }  // namespace
 
@@ -37,6 +44,7 @@ void MatchNodeSelector::PreFilter(CycleState& state, const Pod& pod, const Snaps
   Compiled compiled{.node_selector = CompiledMapSelector(pod.node_selector), .required = {}};
   if (pod.node_affinity && pod.node_affinity->required) {
     compiled.required.emplace(*pod.node_affinity->required);
+    compiled.ids = compiled.required->UsesIds();
   }
   state.Write(kName, std::move(compiled));
 }
@@ -52,8 +60,19 @@ Status MatchNodeSelector::Filter(const CycleState& state, const Pod& pod,
   if (compiled != nullptr ? compiled->Matches(node) : Matches(pod, node.node())) {
     return Status::Success();
   }
-  static const Status kFailure = Status::UnschedulableAndUnresolvable({std::string(kReason)});
-  return kFailure;
+  return Failure();
+}
+
+Status MatchNodeSelector::FilterRow(const CycleState& state, const Pod& pod,
+                                    const NodeRow& row) const {
+  const Compiled* compiled = state.Read<Compiled>(kName);
+  if (compiled == nullptr || !compiled->ids) return Filter(state, pod, *row.info);
+  const std::span<const uint64_t> labels = row.labels();
+  if (compiled->node_selector.MatchesIds(labels) &&
+      (!compiled->required || compiled->required->MatchesIds(labels))) {
+    return Status::Success();
+  }
+  return Failure();
 }
 
 }  // namespace nbsched::predicates

@@ -16,6 +16,8 @@ class MatchNodeSelector final : public FilterPlugin {
   void PreFilter(CycleState& state, const Pod& pod, const Snapshot& snapshot) const override;
   bool Skip(const CycleState& state, const Pod& pod) const override;
   Status Filter(const CycleState& state, const Pod& pod, const NodeInfo& node) const override;
+  /// Filter over the row's label pairs when the compiled selector needs no strings.
+  Status FilterRow(const CycleState& state, const Pod& pod, const NodeRow& row) const override;
 };
 
 }  // namespace nbsched::predicates

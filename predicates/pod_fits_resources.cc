@@ -170,4 +170,24 @@ Status PodFitsResources::Filter(const CycleState& state, const Pod& pod,
   return Status::Unschedulable(std::move(reasons));
 }
 
+Status PodFitsResources::FilterRow(const CycleState& state, const Pod& pod,
+                                   const NodeRow& row) const {
+  // Without scalar requests there is no GPU demand either (PodGpuDemand reads the scalars): the
+  // four native checks are the whole answer, as in Filter's NativeFailure path.
+  if (!pod.request.scalars.empty()) return Filter(state, pod, *row.info);
+  const Resources& want = pod.request;
+  unsigned mask = 0;
+  if (row.pod_count + 1 > row.allowed_pods) mask |= 1u;
+  if (want.milli_cpu > 0 && want.milli_cpu > row.allocatable.milli_cpu - row.requested.milli_cpu) {
+    mask |= 2u;
+  }
+  if (want.memory > 0 && want.memory > row.allocatable.memory - row.requested.memory) mask |= 4u;
+  if (want.ephemeral_storage > 0 && want.ephemeral_storage > row.allocatable_ephemeral_storage -
+                                                                 row.requested_ephemeral_storage) {
+    mask |= 8u;
+  }
+  if (mask == 0) return Status::Success();
+  return NativeFailure(mask);
+}
+
 }  // namespace nbsched::predicates

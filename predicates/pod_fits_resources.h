@@ -16,6 +16,8 @@ class PodFitsResources final : public FilterPlugin {
   /// The pod's GPU demand, once per request.
   void PreFilter(CycleState& state, const Pod& pod, const Snapshot& snapshot) const override;
   Status Filter(const CycleState& state, const Pod& pod, const NodeInfo& node) const override;
+  /// A pod without scalar requests (most notebooks) from the row's sums; others as Filter.
+  Status FilterRow(const CycleState& state, const Pod& pod, const NodeRow& row) const override;
 };
 
 }  // namespace nbsched::predicates

@@ -14,6 +14,10 @@ class PodToleratesNodeTaints final : public FilterPlugin {
   std::string_view Name() const override { return kName; }
   Status Filter(const CycleState& state, const Pod& pod, const NodeInfo& node) const override;
   bool PassesCleanNodes() const override { return true; }
+  /// Judges the pod's tolerations once per distinct TaintSet of the snapshot.
+  void PreFilter(CycleState& state, const Pod& pod, const Snapshot& snapshot) const override;
+  /// Filter, from the verdict PreFilter gave the row's TaintSet.
+  Status FilterRow(const CycleState& state, const Pod& pod, const NodeRow& row) const override;
 };
 
 }  // namespace nbsched::predicates

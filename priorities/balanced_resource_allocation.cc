@@ -54,4 +54,12 @@ int64_t BalancedResourceAllocation::Score(const CycleState&, const Pod& pod,
   return BalancedStdScore(CpuMemorySum(node.requested(), pod.request), allocatable);
 }
 
+int64_t BalancedResourceAllocation::ScoreRow(const CycleState& state, const Pod& pod,
+                                             const NodeRow& row) const {
+  if (form_ == Form::kLegacy) return Score(state, pod, *row.info);
+  const CpuMemory requested = {SaturatingAdd(row.requested.milli_cpu, pod.request.milli_cpu),
+                               SaturatingAdd(row.requested.memory, pod.request.memory)};
+  return BalancedStdScore(requested, row.allocatable);
+}
+
 }  // namespace nbsched::priorities

@@ -20,6 +20,7 @@ class BalancedResourceAllocation final : public DirectScorePlugin<BalancedResour
   static absl::StatusOr<std::unique_ptr<const ScorePlugin>> Create(const PluginArgs& args);
   std::string_view Name() const override { return kName; }
   int64_t Score(const CycleState& state, const Pod& pod, const NodeInfo& node) const override;
+  int64_t ScoreRow(const CycleState& state, const Pod& pod, const NodeRow& row) const;
 
  private:
   Form form_;

@@ -11,4 +11,12 @@ int64_t LeastRequestedPriority::Score(const CycleState&, const Pod& pod,
                        CpuMemoryOf(node.allocatable()), LeastAllocatedScore);
 }
 
+int64_t LeastRequestedPriority::ScoreRow(const CycleState&, const Pod& pod,
+                                         const NodeRow& row) const {
+  const CpuMemory requested = {
+      SaturatingAdd(row.non_zero_requested.milli_cpu, pod.non_zero_request.milli_cpu),
+      SaturatingAdd(row.non_zero_requested.memory, pod.non_zero_request.memory)};
+  return CpuMemoryMean(requested, row.allocatable, LeastAllocatedScore);
+}
+
 }  // namespace nbsched::priorities

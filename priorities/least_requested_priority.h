@@ -14,6 +14,7 @@ class LeastRequestedPriority final : public DirectScorePlugin<LeastRequestedPrio
   static constexpr std::string_view kName = "LeastRequestedPriority";
   std::string_view Name() const override { return kName; }
   int64_t Score(const CycleState& state, const Pod& pod, const NodeInfo& node) const override;
+  int64_t ScoreRow(const CycleState& state, const Pod& pod, const NodeRow& row) const;
 };
 
 }  // namespace nbsched::priorities

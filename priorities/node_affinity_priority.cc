@@ -1,5 +1,6 @@
 #include "priorities/node_affinity_priority.h"
 
+#include <algorithm>
 #include <utility>
 #include <vector>
 
@@ -20,11 +21,11 @@ int64_t NodeAffinityPriority::Score(const CycleState&, const Pod& pod, const Nod
   return sum;
 }
 
-void NodeAffinityPriority::ScoreAll(const CycleState&, const Pod& pod,
-                                    std::span<const NodeInfo* const> nodes,
-                                    std::span<NodeScore> out) const {
-  // The terms that can match anything (weight ≠ 0), compiled once per request against the
-  // interned label ids (a term that does not parse compiles to "matches nothing").
+namespace {
+
+// The terms that can match anything (weight ≠ 0), compiled once per request against the
+// interned label ids (a term that does not parse compiles to "matches nothing").
+std::vector<std::pair<CompiledNodeSelectorTerm, int64_t>> CompiledTerms(const Pod& pod) {
   std::vector<std::pair<CompiledNodeSelectorTerm, int64_t>> terms;
   if (pod.node_affinity) {
     for (const PreferredSchedulingTerm& term : pod.node_affinity->preferred) {
@@ -32,6 +33,36 @@ void NodeAffinityPriority::ScoreAll(const CycleState&, const Pod& pod,
         terms.emplace_back(CompiledNodeSelectorTerm(term.preference), term.weight);
     }
   }
+  return terms;
+}
+
+}  // namespace
+
+void NodeAffinityPriority::ScoreRows(const CycleState& state, const Pod& pod,
+                                     std::span<const NodeInfo* const> nodes,
+                                     std::span<const NodeRow* const> rows,
+                                     std::span<NodeScore> out) const {
+  const auto terms = CompiledTerms(pod);
+  const bool ids =
+      std::all_of(terms.begin(), terms.end(), [](const auto& t) { return t.first.UsesIds(); });
+  if (terms.empty() || !ids) {
+    ScoreAll(state, pod, nodes, out);
+    return;
+  }
+  for (size_t j = 0; j < rows.size(); ++j) {
+    const std::span<const uint64_t> labels = rows[j]->labels();
+    int64_t sum = 0;
+    for (const auto& [term, weight] : terms) {
+      if (term.MatchesIds(labels)) sum += weight;
+    }
+    out[j] = {rows[j]->info, sum};
+  }
+}
+
+void NodeAffinityPriority::ScoreAll(const CycleState&, const Pod& pod,
+                                    std::span<const NodeInfo* const> nodes,
+                                    std::span<NodeScore> out) const {
+  const auto terms = CompiledTerms(pod);
   if (terms.empty()) {
     for (size_t j = 0; j < nodes.size(); ++j) out[j] = {nodes[j], 0};
     return;

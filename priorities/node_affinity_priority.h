@@ -17,6 +17,9 @@ class NodeAffinityPriority final : public DirectScorePlugin<NodeAffinityPriority
                       std::span<NodeScore> scores) const override;
   int64_t Score(const CycleState& state, const Pod& pod, const NodeInfo& node) const override;
   /// As Score on every node, with the pod's terms checked once, not once per node.
+  /// ScoreAll over the rows' label pairs (the snapshot's table: one linear scan).
+  void ScoreRows(const CycleState& state, const Pod& pod, std::span<const NodeInfo* const> nodes,
+                 std::span<const NodeRow* const> rows, std::span<NodeScore> out) const override;
   void ScoreAll(const CycleState& state, const Pod& pod, std::span<const NodeInfo* const> nodes,
                 std::span<NodeScore> out) const override;
 };

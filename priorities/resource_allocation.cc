@@ -23,29 +23,11 @@ std::array<Pair, 2> Pairs(CpuMemory requested, CpuMemory allocatable) {
 
 }  // namespace
 
-int64_t LeastAllocatedScore(int64_t requested, int64_t allocatable) {
-  if (allocatable == 0 || requested > allocatable) return 0;
-  return (allocatable - requested) * kMaxNodeScore / allocatable;  // integer division, as upstream
-}
-
 int64_t MostAllocatedScore(int64_t requested, int64_t allocatable) {
   if (allocatable == 0) return 0;
   // Clamped since upstream PR #102925 (1.13 gave 0 over capacity instead).
   if (requested > allocatable) requested = allocatable;
   return requested * kMaxNodeScore / allocatable;
-}
-
-int64_t CpuMemoryMean(CpuMemory requested, CpuMemory allocatable, ResourceScorer scorer) {
-  constexpr int64_t kWeight = 1;  // upstream default resources: cpu:1, memory:1
-  int64_t node_score = 0;
-  int64_t weight_sum = 0;
-  for (const Pair& r : Pairs(requested, allocatable)) {
-    if (r.allocatable == 0) continue;
-    node_score += scorer(r.requested, r.allocatable) * kWeight;
-    weight_sum += kWeight;
-  }
-  if (weight_sum == 0) return 0;
-  return node_score / weight_sum;
 }
 
 int64_t BalancedStdScore(CpuMemory requested, CpuMemory allocatable) {

@@ -15,6 +15,10 @@ class TaintTolerationPriority final : public DirectScorePlugin<TaintTolerationPr
   void NormalizeScore(const CycleState& state, const Pod& pod,
                       std::span<NodeScore> scores) const override;
   int64_t Score(const CycleState& state, const Pod& pod, const NodeInfo& node) const override;
+  /// Counts once per distinct TaintSet of the snapshot, for ScoreRow.
+  void PreScore(CycleState& state, const Pod& pod, const Snapshot& snapshot,
+                std::span<const NodeInfo* const> feasible) const override;
+  int64_t ScoreRow(const CycleState& state, const Pod& pod, const NodeRow& row) const;
 };
 
 }  // namespace nbsched::priorities

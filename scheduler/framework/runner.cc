@@ -1,6 +1,8 @@
 #include "scheduler/framework/runner.h"
 
 #include <algorithm>
+#include <cstring>
+#include <deque>
 #include <unordered_set>
 
 #include "scheduler/model/gpu.h"
@@ -94,11 +96,15 @@ class FailureMerger {
 };
 
 Status RunFilters(std::span<const FilterPlugin* const> filters, const CycleState& state,
-                  const Pod& pod, const NodeInfo& node, FailureMerger& merger) {
+                  const Pod& pod, const NodeRow& node, FailureMerger& merger) {
+  if (filters.size() == 1) {  // a clean node's usual list (PodFitsResources): no scratch vector
+    Status s = filters[0]->FilterRow(state, pod, node);
+    if (s.code() != Status::Code::kError) return s;  // as below: a lone failure as is
+  }
   std::vector<Status>& failed = merger.scratch();
   failed.clear();
   for (const FilterPlugin* filter : filters) {
-    Status s = filter->Filter(state, pod, node);
+    Status s = filter->FilterRow(state, pod, node);
     if (!s.ok()) failed.push_back(std::move(s));
   }
   if (failed.empty()) return Status::Success();
@@ -107,18 +113,21 @@ Status RunFilters(std::span<const FilterPlugin* const> filters, const CycleState
   return merger.Merge(failed);
 }
 
+// The row of a node the snapshot's table does not hold (a request-supplied Node object, a
+// hand-built candidate), numbered against the snapshot's TaintSets.
+NodeRow RowOf(const Snapshot& snapshot, const NodeInfo& node) {
+  NodeRow row = NodeRow::Of(node);
+  row.taint_index = snapshot.TaintIndexOf(row.taints);
+  return row;
+}
+
 }  // namespace
 
 Candidates ResolveNames(const Snapshot& snapshot, std::span<const std::string> names,
                         std::span<const size_t> expected) {
   Candidates out;
-  out.nodes.reserve(names.size());
-  out.missing.reserve(names.size());
-  out.duplicate.reserve(names.size());
-  out.names.reserve(names.size());
   size_t chars = 0;
   for (const std::string& name : names) chars += name.size();
-  out.name_chars.reserve(chars);
   // Duplicates without hashing the names again: known nodes by snapshot position, unknown
   // names (rare) in a set.
   std::vector<char> seen(snapshot.nodes().size(), 0);
@@ -134,7 +143,17 @@ Candidates ResolveNames(const Snapshot& snapshot, std::span<const std::string> n
                              : snapshot.FindPosition(names[k]);
     }
   }
-  for (size_t k = 0; k < names.size(); ++k) {
+  // Each vector sized once and written by index (no capacity test per element).
+  const size_t n = names.size();
+  out.nodes.resize(n);
+  out.missing.resize(n);
+  out.duplicate.resize(n);
+  out.names.resize(n);
+  out.name_chars.resize(chars);
+  char* const chars_begin = out.name_chars.data();
+  size_t offset = 0;
+  const auto& infos = snapshot.nodes();
+  for (size_t k = 0; k < n; ++k) {
     const std::string& name = names[k];
     const size_t position = out.positions[k];
     const bool missing = position == NodeNameIndex::kNotFound;
@@ -145,15 +164,16 @@ Candidates ResolveNames(const Snapshot& snapshot, std::span<const std::string> n
       info = out.owned.back().get();
       duplicate = !seen_missing.insert(name).second;
     } else {
-      info = snapshot.nodes()[position].get();
+      info = infos[position].get();
       duplicate = seen[position] != 0;
       seen[position] = 1;
     }
-    out.nodes.push_back(info);
-    out.missing.push_back(missing ? 1 : 0);
-    out.duplicate.push_back(duplicate ? 1 : 0);
-    out.names.emplace_back(out.name_chars.data() + out.name_chars.size(), name.size());
-    out.name_chars.insert(out.name_chars.end(), name.begin(), name.end());
+    out.nodes[k] = info;
+    out.missing[k] = missing ? 1 : 0;
+    out.duplicate[k] = duplicate ? 1 : 0;
+    if (!name.empty()) std::memcpy(chars_begin + offset, name.data(), name.size());
+    out.names[k] = std::string_view(chars_begin + offset, name.size());
+    offset += name.size();
   }
   // One scan of all the names (node names are always plain) instead of one per name and reply.
   out.names_plain = IsPlainJson({out.name_chars.data(), out.name_chars.size()});
@@ -219,9 +239,21 @@ Decision Schedule(const Policy& policy, const Snapshot& snapshot, const Pod& pod
   // 5,000 nodes, 440 KB written twice, the second time after it left the cache).
   decision.nodes.reserve(candidates.nodes.size());
   std::vector<const NodeInfo*> feasible;
+  std::vector<const NodeRow*> feasible_rows;
   std::vector<size_t> feasible_index;
   FailureMerger merger;
+  // Each candidate's table row: the snapshot's for a name it resolved, else one built into the
+  // per-request table (request-supplied Node objects, hand-built candidates).
+  std::deque<NodeRow> local_rows;
+  const bool positioned = candidates.positions.size() == candidates.nodes.size();
+  const auto& infos = snapshot.nodes();
+  const auto row_of = [&](size_t i, const NodeInfo* node) -> const NodeRow& {
+    const size_t position = positioned ? candidates.positions[i] : NodeNameIndex::kNotFound;
+    if (position < infos.size() && infos[position].get() == node) return snapshot.row(position);
+    return local_rows.emplace_back(RowOf(snapshot, *node));
+  };
   feasible.reserve(candidates.nodes.size());
+  feasible_rows.reserve(candidates.nodes.size());
   feasible_index.reserve(candidates.nodes.size());
   const auto filter_start = Clock::now();
   static const Status kNotFound =
@@ -232,11 +264,13 @@ Decision Schedule(const Policy& policy, const Snapshot& snapshot, const Pod& pod
     if (i < candidates.missing.size() && candidates.missing[i]) {
       status = kNotFound;
     } else {
-      status = known ? options.verdicts[i]
-                     : RunFilters(node->flags().clean ? clean_filters : filters, state, pod, *node,
-                                  merger);
+      const NodeRow& row = row_of(i, node);
+      status = known
+                   ? options.verdicts[i]
+                   : RunFilters(row.flags.clean ? clean_filters : filters, state, pod, row, merger);
       if (status.ok()) {
         feasible.push_back(node);
+        feasible_rows.push_back(&row);
         feasible_index.push_back(i);
       }
     }
@@ -271,7 +305,7 @@ Decision Schedule(const Policy& policy, const Snapshot& snapshot, const Pod& pod
     const ScorePlugin& plugin = *policy.scorers[p].plugin;
     const auto start = Clock::now();
     plugin.PreScore(state, pod, snapshot, feasible);
-    plugin.ScoreAll(state, pod, feasible, scores);
+    plugin.ScoreRows(state, pod, feasible, feasible_rows, scores);
     plugin.NormalizeScore(state, pod, scores);
     if (options.details) {
       decision.details.resize(decision.nodes.size());
@@ -293,12 +327,24 @@ Decision Schedule(const Policy& policy, const Snapshot& snapshot, const Pod& pod
   }
   int64_t best_weighted = -1;
   uint64_t best_rank = 0;
+  // S lies in 0..100·W when the weights are positive: with far more nodes than values, one
+  // division per value (ExtenderScore's), not one per node.
+  std::vector<int8_t> extender_scores;
+  const int64_t max_weighted = kMaxNodeScore * decision.weight_sum;
+  if (max_weighted > 0 && 4 * (max_weighted + 1) < static_cast<int64_t>(feasible_index.size())) {
+    extender_scores.resize(static_cast<size_t>(max_weighted) + 1);
+    for (int64_t v = 0; v <= max_weighted; ++v) {
+      extender_scores[v] = static_cast<int8_t>(ExtenderScore(v, decision.weight_sum));
+    }
+  }
   for (size_t k : feasible_index) {
     NodeDecision& d = decision.nodes[k];
     int64_t weighted = 0;
     for (size_t p = 0; p < num_scorers; ++p) weighted += policy.scorers[p].weight * d.scores[p];
     d.weighted = weighted;
-    d.extender_score = ExtenderScore(weighted, decision.weight_sum);
+    d.extender_score = weighted >= 0 && weighted < static_cast<int64_t>(extender_scores.size())
+                           ? extender_scores[weighted]
+                           : ExtenderScore(weighted, decision.weight_sum);
     if (!best_in_filter) continue;
     const uint64_t rank = TieBreakRank(policy.tie_break_seed, d.node->name());
     const bool better =
@@ -346,7 +392,8 @@ bool FitsWithout(const Policy& policy, const Snapshot& snapshot, const Pod& pod,
   CycleState state;
   for (const auto& filter : policy.filters) filter->PreFilter(state, pod, snapshot);
   FailureMerger merger;
-  return RunFilters(ActiveFilters(policy, state, pod), state, pod, reduced, merger).ok();
+  return RunFilters(ActiveFilters(policy, state, pod), state, pod, RowOf(snapshot, reduced), merger)
+      .ok();
 }
 
 }  // namespace nbsched::framework

@@ -104,17 +104,15 @@ CompiledNodeSelectorTerm::CompiledNodeSelectorTerm(const NodeSelectorTerm& term)
 
 bool CompiledNodeSelectorTerm::Matches(const LabelIds& ids, const Labels& labels,
                                        std::string_view node_name) const {
-  switch (mode_) {
-    case Mode::kNever:
-      return false;
-    case Mode::kStrings:
-      return ParsedNodeSelectorTermMatches(*term_, labels, node_name);
-    case Mode::kIds:
-      break;
-  }
+  if (mode_ == Mode::kStrings) return ParsedNodeSelectorTermMatches(*term_, labels, node_name);
+  return MatchesIds(ids.pairs());
+}
+
+bool CompiledNodeSelectorTerm::MatchesIds(std::span<const uint64_t> pairs) const {
+  if (mode_ != Mode::kIds) return false;  // kNever (kStrings is the caller's to avoid)
   // The term parses: In and NotIn have values, Exists and DoesNotExist none, no Gt or Lt.
   for (const Requirement& req : requirements_) {
-    const uint32_t value = req.key == kNoLabelId ? kNoLabelId : ids.ValueOf(req.key);
+    const uint32_t value = req.key == kNoLabelId ? kNoLabelId : LabelIds::ValueIn(pairs, req.key);
     bool ok = false;
     switch (req.op) {
       case SelectorOp::kIn:
@@ -147,6 +145,18 @@ bool CompiledNodeSelectorTerms::Matches(const LabelIds& ids, const Labels& label
                                         std::string_view node_name) const {
   for (const CompiledNodeSelectorTerm& term : terms_) {
     if (term.Matches(ids, labels, node_name)) return true;
+  }
+  return false;
+}
+
+bool CompiledNodeSelectorTerms::UsesIds() const {
+  return std::all_of(terms_.begin(), terms_.end(),
+                     [](const CompiledNodeSelectorTerm& term) { return term.UsesIds(); });
+}
+
+bool CompiledNodeSelectorTerms::MatchesIds(std::span<const uint64_t> pairs) const {
+  for (const CompiledNodeSelectorTerm& term : terms_) {
+    if (term.MatchesIds(pairs)) return true;
   }
   return false;
 }

@@ -35,9 +35,14 @@ class LabelIds {
   static LabelIds Of(const Labels& labels);
 
   /// The value id of the label with key id `key`, kNoLabelId when the node has no such label.
-  uint32_t ValueOf(uint32_t key) const {
-    const uint64_t* begin = pairs_.get();
-    size_t n = size_;
+  uint32_t ValueOf(uint32_t key) const { return ValueIn({pairs_.get(), size_}, key); }
+  size_t size() const { return size_; }
+  /// The (key id << 32 | value id) pairs, sorted (what Snapshot's node table copies).
+  std::span<const uint64_t> pairs() const { return {pairs_.get(), size_}; }
+  /// ValueOf over such pairs, wherever they are stored.
+  static uint32_t ValueIn(std::span<const uint64_t> pairs, uint32_t key) {
+    const uint64_t* begin = pairs.data();
+    size_t n = pairs.size();
     const uint64_t want = static_cast<uint64_t>(key) << 32;
     // Branch-light lower bound over the sorted pairs.
     while (n > 1) {
@@ -46,10 +51,9 @@ class LabelIds {
       n -= half;
     }
     if (n == 1 && *begin < want) ++begin;
-    if (begin == pairs_.get() + size_ || (*begin >> 32) != key) return kNoLabelId;
+    if (begin == pairs.data() + pairs.size() || (*begin >> 32) != key) return kNoLabelId;
     return static_cast<uint32_t>(*begin);
   }
-  size_t size() const { return size_; }
 
  private:
   std::shared_ptr<const uint64_t[]> pairs_;
@@ -67,6 +71,11 @@ class CompiledNodeSelectorTerm {
   explicit CompiledNodeSelectorTerm(const NodeSelectorTerm& term);
   /// NodeSelectorTermMatches(term, labels, name) for a node whose labels are `ids`.
   bool Matches(const LabelIds& ids, const Labels& labels, std::string_view node_name) const;
+  /// False when the term needs the labels' text or the node's name (Gt, Lt, matchFields):
+  /// MatchesIds is then not the answer, Matches is.
+  bool UsesIds() const { return mode_ != Mode::kStrings; }
+  /// Matches for a node whose labels are the sorted `pairs` (LabelIds::pairs); UsesIds() only.
+  bool MatchesIds(std::span<const uint64_t> pairs) const;
 
  private:
   struct Requirement {
@@ -85,6 +94,9 @@ class CompiledNodeSelectorTerms {
  public:
   explicit CompiledNodeSelectorTerms(const std::vector<NodeSelectorTerm>& terms);
   bool Matches(const LabelIds& ids, const Labels& labels, std::string_view node_name) const;
+  /// Every term UsesIds: MatchesIds is the answer.
+  bool UsesIds() const;
+  bool MatchesIds(std::span<const uint64_t> pairs) const;
 
  private:
   std::vector<CompiledNodeSelectorTerm> terms_;
@@ -94,10 +106,12 @@ class CompiledNodeSelectorTerms {
 class CompiledMapSelector {
  public:
   explicit CompiledMapSelector(const Labels& selector);
-  bool Matches(const LabelIds& ids) const {
+  bool Matches(const LabelIds& ids) const { return MatchesIds(ids.pairs()); }
+  /// Matches for a node whose labels are the sorted `pairs` (LabelIds::pairs).
+  bool MatchesIds(std::span<const uint64_t> pairs) const {
     if (never_) return false;
     for (const auto& [key, value] : pairs_) {
-      if (ids.ValueOf(key) != value) return false;
+      if (LabelIds::ValueIn(pairs, key) != value) return false;
     }
     return true;
   }

@@ -96,6 +96,8 @@ class NodeInfo {
   const GpuSlots& gpus() const { return gpus_; }
   /// The node's taints (equal to node().taints), shared with every node tainted alike.
   const TaintSet& taints() const;
+  /// The shared TaintSet itself, null when the node has no taint.
+  const std::shared_ptr<const TaintSet>& taints_ptr() const { return taints_; }
   /// The node's GPU model (label nvidia.com/gpu.product), empty when unlabelled.
   std::string_view gpu_model() const;
 

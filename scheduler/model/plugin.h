@@ -87,6 +87,11 @@ class FilterPlugin : public Plugin {
   virtual bool PassesCleanNodes() const { return false; }
   /// Success, or Unschedulable[AndUnresolvable] with the upstream reasons. Never throws.
   virtual Status Filter(const CycleState& state, const Pod& pod, const NodeInfo& node) const = 0;
+  /// Filter for the node of `row` (the runner's call): the same answer, from the row's facts
+  /// where the plugin can. Default: Filter(*row.info).
+  virtual Status FilterRow(const CycleState& state, const Pod& pod, const NodeRow& row) const {
+    return Filter(state, pod, *row.info);
+  }
 };
 
 class ScorePlugin : public Plugin {
@@ -101,6 +106,13 @@ class ScorePlugin : public Plugin {
   virtual void ScoreAll(const CycleState& state, const Pod& pod,
                         std::span<const NodeInfo* const> nodes, std::span<NodeScore> out) const {
     for (size_t j = 0; j < nodes.size(); ++j) out[j] = {nodes[j], Score(state, pod, *nodes[j])};
+  }
+  /// ScoreAll with the nodes' table rows (rows[j]->info == nodes[j]): the runner's call. Default:
+  /// ScoreAll; plugins whose score the row's facts give override it.
+  virtual void ScoreRows(const CycleState& state, const Pod& pod,
+                         std::span<const NodeInfo* const> nodes,
+                         std::span<const NodeRow* const> /*rows*/, std::span<NodeScore> out) const {
+    ScoreAll(state, pod, nodes, out);
   }
   /// Maps the raw scores of all feasible nodes to 0..100 in place. Default: as is.
   virtual void NormalizeScore(const CycleState& /*state*/, const Pod& /*pod*/,
@@ -132,6 +144,19 @@ class DirectScorePlugin : public ScorePlugin {
     const Self& self = static_cast<const Self&>(*this);
     for (size_t j = 0; j < nodes.size(); ++j) {
       out[j] = {nodes[j], self.Self::Score(state, pod, *nodes[j])};
+    }
+  }
+  /// Where Self has `int64_t ScoreRow(const CycleState&, const Pod&, const NodeRow&) const` (the
+  /// same answer as Score), the rows are scored with it; else as ScoreAll.
+  void ScoreRows(const CycleState& state, const Pod& pod, std::span<const NodeInfo* const> nodes,
+                 std::span<const NodeRow* const> rows, std::span<NodeScore> out) const override {
+    const Self& self = static_cast<const Self&>(*this);
+    if constexpr (requires { self.ScoreRow(state, pod, *rows[0]); }) {
+      for (size_t j = 0; j < rows.size(); ++j) {
+        out[j] = {rows[j]->info, self.Self::ScoreRow(state, pod, *rows[j])};
+      }
+    } else {
+      self.Self::ScoreAll(state, pod, nodes, out);
     }
   }
 };

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <functional>
+#include <unordered_map>
 
 namespace nbsched {
 
@@ -117,6 +118,50 @@ void NodeNameIndex::FindAll(std::span<const std::string> names, std::vector<size
   }
 }
 
+NodeRow NodeRow::Of(const NodeInfo& info) {
+  NodeRow row;
+  row.info = &info;
+  row.taints = info.taints_ptr().get();
+  row.label_pairs = info.label_ids().pairs().data();
+  row.label_count = static_cast<uint32_t>(info.label_ids().size());
+  row.flags = info.flags();
+  row.pod_count = info.pod_count();
+  const Resources& alloc = info.allocatable();
+  row.allowed_pods = alloc.allowed_pods;
+  row.allocatable = {alloc.milli_cpu, alloc.memory};
+  row.allocatable_ephemeral_storage = alloc.ephemeral_storage;
+  row.requested = {info.requested().milli_cpu, info.requested().memory};
+  row.requested_ephemeral_storage = info.requested().ephemeral_storage;
+  row.non_zero_requested = {info.non_zero_requested().milli_cpu, info.non_zero_requested().memory};
+  return row;
+}
+
+uint16_t Snapshot::TaintIndexOf(const TaintSet* set) const {
+  if (set == nullptr) return NodeRow::kNoTaintIndex;
+  const std::vector<const TaintSet*>& sets = taint_sets_->sets;
+  for (size_t i = 0; i < sets.size(); ++i) {
+    if (sets[i] == set) return static_cast<uint16_t>(i);
+  }
+  return NodeRow::kNoTaintIndex;
+}
+
+void Snapshot::SetRow(size_t position, const NodeInfo& info) {
+  NodeRow row = NodeRow::Of(info);
+  row.taint_index = TaintIndexOf(row.taints);
+  if (row.taints != nullptr && row.taint_index == NodeRow::kNoTaintIndex &&
+      taint_sets_->sets.size() < NodeRow::kNoTaintIndex) {
+    auto sets = std::make_shared<TaintSets>(*taint_sets_);
+    row.taint_index = static_cast<uint16_t>(sets->sets.size());
+    sets->sets.push_back(row.taints);
+    sets->owners.push_back(info.taints_ptr());
+    taint_sets_ = std::move(sets);
+  }
+  std::shared_ptr<const Chunk>& chunk = chunks_[position / kRowsPerChunk];
+  auto copy = std::make_shared<Chunk>(*chunk);
+  copy->rows[position % kRowsPerChunk] = row;
+  chunk = std::move(copy);
+}
+
 const NodeInfo* Snapshot::Find(std::string_view name) const {
   const size_t i = index_.Find(name);
   return i == NodeNameIndex::kNotFound ? nullptr : nodes_[i].get();
@@ -133,6 +178,9 @@ std::shared_ptr<const Snapshot> Snapshot::WithNodeInfo(
   next->nodes_ = nodes_;
   next->workloads_ = workloads_;
   next->index_ = index_;  // same names at the same positions
+  next->chunks_ = chunks_;
+  next->taint_sets_ = taint_sets_;
+  next->label_pairs_ = label_pairs_;
   const size_t position = index_.Find(replacement->name());
   if (position == NodeNameIndex::kNotFound) return next;
   const NodeInfo& old = *nodes_[position];
@@ -147,6 +195,7 @@ std::shared_ptr<const Snapshot> Snapshot::WithNodeInfo(
   for (const auto& pod : replacement->pods()) {
     if (has_affinity(pod)) next->pods_with_affinity_.push_back(pod);
   }
+  next->SetRow(position, *replacement);  // labels in the NodeInfo's own array from now on
   next->nodes_[position] = std::move(replacement);
   return next;
 }
@@ -200,6 +249,45 @@ std::shared_ptr<const Snapshot> SnapshotBuilder::Build() && {
     snapshot->index_.Insert(snapshot->nodes_.back()->name(), snapshot->nodes_.size() - 1);
   }
   snapshot->workloads_ = std::move(workloads_);
+  // The node table: rows in position order, their label pairs side by side in one array, the
+  // distinct TaintSets numbered.
+  const auto& infos = snapshot->nodes_;
+  size_t pairs = 0;
+  for (const auto& info : infos) pairs += info->label_ids().size();
+  auto label_pairs = std::make_shared_for_overwrite<uint64_t[]>(std::max<size_t>(pairs, 1));
+  auto sets = std::make_shared<Snapshot::TaintSets>();
+  std::unordered_map<const TaintSet*, uint16_t> set_index;
+  size_t offset = 0;
+  for (size_t begin = 0; begin < infos.size(); begin += Snapshot::kRowsPerChunk) {
+    auto chunk = std::make_shared<Snapshot::Chunk>();
+    const size_t end = std::min(infos.size(), begin + Snapshot::kRowsPerChunk);
+    chunk->rows.reserve(Snapshot::kRowsPerChunk);
+    for (size_t position = begin; position < end; ++position) {
+      const NodeInfo& info = *infos[position];
+      NodeRow row = NodeRow::Of(info);
+      const std::span<const uint64_t> labels = info.label_ids().pairs();
+      std::copy(labels.begin(), labels.end(), label_pairs.get() + offset);
+      row.label_pairs = label_pairs.get() + offset;
+      offset += labels.size();
+      if (row.taints != nullptr) {
+        auto [it, inserted] =
+            set_index.try_emplace(row.taints, static_cast<uint16_t>(sets->sets.size()));
+        if (inserted) {
+          if (sets->sets.size() < NodeRow::kNoTaintIndex) {
+            sets->sets.push_back(row.taints);
+            sets->owners.push_back(info.taints_ptr());
+          } else {
+            it->second = NodeRow::kNoTaintIndex;  // more distinct sets than indexes
+          }
+        }
+        row.taint_index = it->second;
+      }
+      chunk->rows.push_back(row);
+    }
+    snapshot->chunks_.push_back(std::move(chunk));
+  }
+  snapshot->label_pairs_ = std::move(label_pairs);
+  snapshot->taint_sets_ = std::move(sets);
   return snapshot;
 }
 

@@ -67,8 +67,46 @@ class NodeNameIndex {
   size_t size_ = 0;
 };
 
+/// The facts the default plugins read for every node, copied out of its NodeInfo (the owner)
+/// when a snapshot is built, so that a request scans one contiguous table in position order
+/// instead of chasing each NodeInfo and its separate arrays (a cache miss or more per node).
+struct NodeRow {
+  static constexpr uint16_t kNoTaintIndex = static_cast<uint16_t>(-1);
+  const NodeInfo* info = nullptr;         // the owner: everything the row does not carry
+  const TaintSet* taints = nullptr;       // info->taints(), null when the node has no taint
+  const uint64_t* label_pairs = nullptr;  // info->label_ids().pairs(), maybe a snapshot's copy
+  uint32_t label_count = 0;
+  /// Index of `taints` in Snapshot::taint_sets(), kNoTaintIndex when untainted or not there
+  /// (a request-supplied node): plugins then judge the TaintSet itself.
+  uint16_t taint_index = kNoTaintIndex;
+  NodeFlags flags;
+  int64_t pod_count = 0;
+  int64_t allowed_pods = 0;  // allocatable
+  CpuMemory allocatable;
+  int64_t allocatable_ephemeral_storage = 0;
+  CpuMemory requested;  // info->requested()
+  int64_t requested_ephemeral_storage = 0;
+  CpuMemory non_zero_requested;  // info->non_zero_requested()
+
+  std::span<const uint64_t> labels() const { return {label_pairs, label_count}; }
+  /// The row of `info` (label pairs and TaintSet pointing into it; taint_index unset).
+  static NodeRow Of(const NodeInfo& info);
+};
+
 class Snapshot {
  public:
+  /// Rows per chunk of the node table: a bind copies one chunk, not the table.
+  static constexpr size_t kRowsPerChunk = 256;
+  /// The table row of nodes()[position].
+  const NodeRow& row(size_t position) const {
+    return chunks_[position / kRowsPerChunk]->rows[position % kRowsPerChunk];
+  }
+  /// The distinct TaintSets of the nodes (NodeRow::taint_index), in first-seen order: plugins
+  /// judge a pod's tolerations once per set, not once per node.
+  const std::vector<const TaintSet*>& taint_sets() const { return taint_sets_->sets; }
+  /// NodeRow::taint_index for `set` in this snapshot (kNoTaintIndex when absent or null).
+  uint16_t TaintIndexOf(const TaintSet* set) const;
+
   const std::vector<std::shared_ptr<const NodeInfo>>& nodes() const { return nodes_; }
   /// nullptr when no node has that name.
   const NodeInfo* Find(std::string_view name) const;
@@ -94,6 +132,18 @@ class Snapshot {
 
  private:
   friend class SnapshotBuilder;
+  struct Chunk {
+    std::vector<NodeRow> rows;
+  };
+  struct TaintSets {
+    std::vector<const TaintSet*> sets;
+    std::vector<std::shared_ptr<const TaintSet>> owners;  // keeps added sets alive
+  };
+  // The row of nodes_[position] (rebuilt on a bind), its chunk copied.
+  void SetRow(size_t position, const NodeInfo& info);
+  std::vector<std::shared_ptr<const Chunk>> chunks_;
+  std::shared_ptr<const TaintSets> taint_sets_ = std::make_shared<const TaintSets>();
+  std::shared_ptr<const uint64_t[]> label_pairs_;  // the rows' labels, in position order
   std::vector<std::shared_ptr<const NodeInfo>> nodes_;
   NodeNameIndex index_;  // views into nodes_' names
   std::vector<WorkloadSelector> workloads_;

@@ -112,6 +112,18 @@ void FilterMemo::Remember(const Inputs& inputs, const Pod& pod,
   while (entries_.size() > capacity_) entries_.pop_front();
 }
 
+std::shared_ptr<const std::vector<size_t>> FilterMemo::FilterOrder() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return filter_order_;
+}
+
+void FilterMemo::RememberFilterOrder(const std::vector<size_t>& positions) {
+  if (capacity_ == 0) return;
+  auto order = std::make_shared<const std::vector<size_t>>(positions);
+  std::lock_guard<std::mutex> lock(mu_);
+  filter_order_ = std::move(order);
+}
+
 std::shared_ptr<const FilterMemo::Verdicts> FilterMemo::Find(const Inputs& inputs,
                                                              const Pod& pod) const {
   if (pod.uid.empty() || pod.resource_version.empty()) return nullptr;
@@ -159,11 +171,22 @@ bool NeedsScores(Verb verb, const framework::Policy& policy) {
 CoreResult Evaluate(Verb verb, Inputs inputs, std::shared_ptr<const Pod> pod,
                     std::span<const std::string> node_names, const ExtenderOptions& options) {
   const std::shared_ptr<const FilterMemo::Verdicts> known = Remembered(verb, inputs, *pod, options);
-  // kube-scheduler's /prioritize names are the /filter's reply, in order: with the hint, most
-  // names are checked against one snapshot name instead of hashed and probed.
-  framework::Candidates candidates = framework::ResolveNames(
-      *inputs.snapshot, node_names,
-      known != nullptr ? std::span<const size_t>(known->kept) : std::span<const size_t>());
+  // kube-scheduler's /prioritize names are the /filter's reply, in order, and its /filter names
+  // the last /filter's: with the hint, most names are checked against one snapshot name instead
+  // of hashed and probed.
+  std::shared_ptr<const std::vector<size_t>> order;
+  if (options.filter_memo != nullptr && verb == Verb::kFilter) {
+    order = options.filter_memo->FilterOrder();
+  }
+  const std::span<const size_t> expected = known != nullptr   ? std::span<const size_t>(known->kept)
+                                           : order != nullptr ? std::span<const size_t>(*order)
+                                                              : std::span<const size_t>();
+  framework::Candidates candidates =
+      framework::ResolveNames(*inputs.snapshot, node_names, expected);
+  if (options.filter_memo != nullptr && verb == Verb::kFilter &&
+      (order == nullptr || *order != candidates.positions)) {
+    options.filter_memo->RememberFilterOrder(candidates.positions);
+  }
   return Run(verb, std::move(inputs), std::move(pod), std::move(candidates), options, known.get());
 }
 

@@ -113,6 +113,12 @@ class FilterMemo {
   /// The newest verdicts for this pod object if they were computed against exactly these
   /// policy and snapshot objects; else null.
   std::shared_ptr<const Verdicts> Find(const Inputs& inputs, const Pod& pod) const;
+  /// The snapshot positions of the last /filter's names, in request order (null: none yet):
+  /// kube-scheduler sends every pod's /filter the same node list, so the next /filter checks
+  /// each name against the snapshot's name at the position it had last time before hashing it
+  /// (a hint for ResolveNames, compared, never trusted).
+  std::shared_ptr<const std::vector<size_t>> FilterOrder() const;
+  void RememberFilterOrder(const std::vector<size_t>& positions);
   /// Counts a /prioritize or /explain answered with (hit) or without (miss) remembered verdicts.
   void Count(bool hit) const {
     (hit ? hits_ : misses_).fetch_add(1, std::memory_order_relaxed);
@@ -128,6 +134,7 @@ class FilterMemo {
   const size_t capacity_;
   mutable std::mutex mu_;
   std::deque<std::shared_ptr<const Verdicts>> entries_;  // newest last
+  std::shared_ptr<const std::vector<size_t>> filter_order_;
   mutable std::atomic<int64_t> hits_{0};
   mutable std::atomic<int64_t> misses_{0};
   std::function<void(bool hit)> observer_;

@@ -546,6 +546,34 @@ TEST_CASE("FilterMemo: /prioritize and /explain reuse the verdicts of the same c
   }
 }
 
+TEST_CASE("FilterMemo: a /filter checks its names against the last /filter's order first",
+          "[e2e][service][memo]") {
+  FilterMemo memo;
+  ExtenderOptions options;
+  options.filter_memo = &memo;
+  Fixture f(ReadFile("examples/policy.yaml"), options);
+  Fixture plain;  // no memo: every name hashed
+  CHECK(memo.FilterOrder() == nullptr);
+  const std::vector<std::vector<std::string>> lists = {
+      kAll,
+      kAll,                                         // the same order: every hint right
+      {"gpu-1", "worker-2", "worker-1", "master"},  // reversed: every hint wrong
+      {"worker-1", "nope", "worker-1", "gpu-1"},    // unknown and repeated names
+      {},
+      kAll,
+  };
+  for (const auto& names : lists) {
+    INFO(names.size());
+    const std::string body = Args(NotebookPod(), names).dump();
+    const HttpResponse with = f.Post(&ExtenderService::Filter, body);
+    const HttpResponse without = plain.Post(&ExtenderService::Filter, body);
+    CHECK(with.status == 200);
+    CHECK(with.body == without.body);
+    REQUIRE(memo.FilterOrder() != nullptr);
+    CHECK(memo.FilterOrder()->size() == names.size());
+  }
+}
+
 TEST_CASE("FilterMemo: a bind between /filter and /prioritize is seen", "[e2e][service][memo]") {
   FilterMemo memo;
   ExtenderOptions options;

@@ -146,3 +146,93 @@ TEST_CASE("NodeFlags read the conditions as the predicates did", "[model][snapsh
 
 }  // namespace
 }  // namespace nbsched
+
+namespace nbsched {
+namespace {
+
+// Every row of the node table against the NodeInfo it was copied from.
+void CheckTable(const Snapshot& snapshot) {
+  for (size_t p = 0; p < snapshot.nodes().size(); ++p) {
+    const NodeInfo& info = *snapshot.nodes()[p];
+    const NodeRow& row = snapshot.row(p);
+    INFO(info.name());
+    REQUIRE(row.info == &info);
+    CHECK(row.taints == info.taints_ptr().get());
+    if (row.taints == nullptr) {
+      CHECK(row.taint_index == NodeRow::kNoTaintIndex);
+    } else {
+      REQUIRE(row.taint_index < snapshot.taint_sets().size());
+      CHECK(snapshot.taint_sets()[row.taint_index] == row.taints);
+    }
+    const auto want_labels = info.label_ids().pairs();
+    CHECK(std::vector<uint64_t>(row.labels().begin(), row.labels().end()) ==
+          std::vector<uint64_t>(want_labels.begin(), want_labels.end()));
+    CHECK(row.flags.clean == info.flags().clean);
+    CHECK(row.flags.not_ready == info.flags().not_ready);
+    CHECK(row.flags.has_taints == info.flags().has_taints);
+    CHECK(row.flags.unschedulable == info.flags().unschedulable);
+    CHECK(row.flags.memory_pressure == info.flags().memory_pressure);
+    CHECK(row.pod_count == info.pod_count());
+    CHECK(row.allowed_pods == info.allocatable().allowed_pods);
+    CHECK(row.allocatable.milli_cpu == info.allocatable().milli_cpu);
+    CHECK(row.allocatable.memory == info.allocatable().memory);
+    CHECK(row.allocatable_ephemeral_storage == info.allocatable().ephemeral_storage);
+    CHECK(row.requested.milli_cpu == info.requested().milli_cpu);
+    CHECK(row.requested.memory == info.requested().memory);
+    CHECK(row.requested_ephemeral_storage == info.requested().ephemeral_storage);
+    CHECK(row.non_zero_requested.milli_cpu == info.non_zero_requested().milli_cpu);
+    CHECK(row.non_zero_requested.memory == info.non_zero_requested().memory);
+  }
+}
+
+TEST_CASE("the node table says what the NodeInfos say, after binds and node updates",
+          "[model][snapshot][node_table]") {
+  SnapshotBuilder builder;
+  constexpr int kNodes = 600;  // three chunks
+  for (int i = 0; i < kNodes; ++i) {
+    auto b =
+        MakeNode("node-" + std::to_string(i)).Alloc("4", "8Gi").Res("ephemeral-storage", "10Gi");
+    b.Label("zone", std::to_string(i % 3)).Label("rack", std::to_string(i % 17));
+    if (i % 5 == 0) b.Taint("dedicated", "user", "NoSchedule");
+    if (i % 7 == 0) b.Taint("soft", "", "PreferNoSchedule");
+    if (i % 11 == 0) b.Condition("Ready", "False");
+    builder.AddNode(b.Ptr());
+    for (int k = 0; k < i % 4; ++k) {
+      builder.AddPod(
+          std::make_shared<const Pod>(MakePod()
+                                          .Name("p-" + std::to_string(i) + "-" + std::to_string(k))
+                                          .Node("node-" + std::to_string(i))
+                                          .Req("100m", "")
+                                          .Obj()));
+    }
+  }
+  const auto snapshot = std::move(builder).Build();
+  CheckTable(*snapshot);
+  CHECK(snapshot->taint_sets().size() == 3);  // dedicated, soft, both
+
+  // A bind: the bound node's row counts the pod; the old snapshot's rows are untouched.
+  const auto pod =
+      std::make_shared<const Pod>(MakePod().Name("nb").Node("node-300").Req("1", "1Gi").Obj());
+  const auto bound = snapshot->WithNodeInfo(snapshot->FindShared("node-300")->WithPod(pod));
+  CheckTable(*bound);
+  CheckTable(*snapshot);
+  CHECK(bound->row(300).requested.milli_cpu == snapshot->row(300).requested.milli_cpu + 1000);
+  CHECK(&bound->row(0) == &snapshot->row(0));  // other chunks shared
+
+  // A node update with new labels and a taint list no node had: a new TaintSet is numbered.
+  auto changed = std::make_shared<Node>(snapshot->FindShared("node-301")->node());
+  changed->labels["zone"] = "9";
+  changed->taints.push_back({"fresh", "v", "NoExecute"});
+  const auto updated = bound->WithNodeInfo(bound->FindShared("node-301")->WithNode(changed));
+  CheckTable(*updated);
+  CHECK(updated->taint_sets().size() == 4);
+  CHECK(bound->taint_sets().size() == 3);
+
+  // A rebuild from the updated snapshot numbers its own sets.
+  SnapshotBuilder again(*updated);
+  const auto rebuilt = std::move(again).Build();
+  CheckTable(*rebuilt);
+}
+
+}  // namespace
+}  // namespace nbsched
