@@ -264,10 +264,9 @@ std::optional<int64_t> ParseUsageAnnotation(std::string_view text);
 /// The pod as the live cache keeps it once it is bound to a node (an existing pod: it is never
 /// the pod of a request, and /bind finds it already bound). Keeps what plugins and the state
 /// machinery read of existing pods, and drops the rest:
-///   kept: name, namespace_, uid, labels (in PodLabels' compact form), deleting, node_name, phase,
-///   pod_affinity,
-///     pod_anti_affinity, has_topology_spread_constraints, every derived field (request,
-///     non_zero_request, legacy_non_zero_request, expected_usage and its flags, limits);
+///   kept: name, namespace_, uid, labels (PodLabels' compact form), deleting, node_name, phase,
+///     pod_affinity, pod_anti_affinity, has_topology_spread_constraints, every derived field
+///     (request, non_zero_request, legacy_non_zero_request, expected_usage and its flags, limits);
 ///     annotations: only kGpuIndexAnnotation (GPU accounting); containers: only those with a
 ///     hostPort, each reduced to its hostPort ports (PodHostPorts); volumes: only the kinds
 ///     NoDiskConflict compares; node_selector and node_affinity of pods that request a scalar
