@@ -173,6 +173,26 @@ TEST_CASE("Compact pod labels are read safely while other threads build and drop
   CHECK(shared == NotebookLabels("shared-user"));
 }
 
+TEST_CASE("CompactBoundPod keeps the labels compact, and a copy of the pod shares them",
+          "[model][pod_labels]") {
+  Pod full;
+  full.name = "jupyter-gina";
+  full.namespace_ = "jhub";
+  full.node_name = "node-00001";
+  full.phase = "Running";
+  full.labels = NotebookLabels("gina");
+  full.Finalize();
+  const Pod compact = CompactBoundPod(full);
+  CHECK_FALSE(full.labels.compact());
+  CHECK(compact.labels.compact());
+  CHECK(compact.labels == full.labels);
+  const Pod copy = compact;
+  CHECK(copy.labels.compact());
+  CHECK(copy.labels == NotebookLabels("gina"));
+  const LabelSelector selector = {.match_labels = {{"hub.jupyter.org/username", "gina"}}};
+  CHECK(LabelSelectorMatches(selector, copy.labels));
+}
+
 TEST_CASE("Boxed pod fields read as empty until written and copy deeply", "[model][pod]") {
   Pod pod;
   CHECK(pod.tolerations.empty());
