@@ -31,7 +31,7 @@ struct SpreadSelector {
     }
     return true;
   }
-  bool Matches(const Labels& labels) const {
+  bool Matches(const PodLabels& labels) const {
     if (!MapSelectorMatches(map_selector, labels)) return false;
     for (const LabelSelector& s : label_selectors) {
       if (!LabelSelectorMatches(s, labels)) return false;

@@ -451,9 +451,9 @@ absl::Status GetPodMetadata(element e, const Path& p, Pod* pod) {
     if (KeyIs(k, "name")) return GetString(v, vp, &pod->name);
     if (KeyIs(k, "namespace")) return GetString(v, vp, &pod->namespace_);
     if (KeyIs(k, "uid")) return GetString(v, vp, &pod->uid);
-    if (KeyIs(k, "resourceVersion")) return GetString(v, vp, &pod->resource_version);
-    if (KeyIs(k, "labels")) return GetLabels(v, vp, &pod->labels);
-    if (KeyIs(k, "annotations")) return GetLabels(v, vp, &pod->annotations);
+    if (KeyIs(k, "resourceVersion")) return GetString(v, vp, &pod->resource_version.mut());
+    if (KeyIs(k, "labels")) return GetLabels(v, vp, &pod->labels.map());
+    if (KeyIs(k, "annotations")) return GetLabels(v, vp, &pod->annotations.mut());
     if (KeyIs(k, "deletionTimestamp")) {
       pod->deleting = !v.is_null();
       return absl::OkStatus();
@@ -480,14 +480,14 @@ absl::Status GetPodMetadata(element e, const Path& p, Pod* pod) {
 absl::Status GetPodSpec(element e, const Path& p, Pod* pod) {
   return ForObject(e, p, [&](std::string_view k, element v, const Path& vp) {
     if (KeyIs(k, "nodeName")) return GetString(v, vp, &pod->node_name);
-    if (KeyIs(k, "schedulerName")) return GetString(v, vp, &pod->scheduler_name);
-    if (KeyIs(k, "containers")) return GetContainers(v, vp, false, &pod->containers);
-    if (KeyIs(k, "initContainers")) return GetContainers(v, vp, true, &pod->init_containers);
-    if (KeyIs(k, "overhead")) return GetResourceList(v, vp, &pod->overhead);
-    if (KeyIs(k, "nodeSelector")) return GetLabels(v, vp, &pod->node_selector);
+    if (KeyIs(k, "schedulerName")) return GetString(v, vp, &pod->scheduler_name.mut());
+    if (KeyIs(k, "containers")) return GetContainers(v, vp, false, &pod->containers.mut());
+    if (KeyIs(k, "initContainers")) return GetContainers(v, vp, true, &pod->init_containers.mut());
+    if (KeyIs(k, "overhead")) return GetResourceList(v, vp, &pod->overhead.mut());
+    if (KeyIs(k, "nodeSelector")) return GetLabels(v, vp, &pod->node_selector.mut());
     if (KeyIs(k, "affinity")) {
       return ForObject(v, vp, [&](std::string_view k2, element v2, const Path& vp2) {
-        if (KeyIs(k2, "nodeAffinity")) return GetNodeAffinity(v2, vp2, &pod->node_affinity);
+        if (KeyIs(k2, "nodeAffinity")) return GetNodeAffinity(v2, vp2, &pod->node_affinity.mut());
         if (KeyIs(k2, "podAffinity")) return GetPodAffinity(v2, vp2, &pod->pod_affinity);
         if (KeyIs(k2, "podAntiAffinity")) return GetPodAffinity(v2, vp2, &pod->pod_anti_affinity);
         return absl::OkStatus();

@@ -124,13 +124,14 @@ void Pod::Finalize() {
 
 Pod CompactBoundPod(const Pod& pod) {
   // Copy-constructed strings and vectors get their exact size (an assignment to an empty
-  // string may double the capacity, the decoder's vectors grow).
+  // string may double the capacity, the decoder's vectors grow). Boxed fields stay null unless
+  // something is kept in them.
   const auto exact = [](const std::string& s) { return std::string(s); };
   Pod out;
   out.name = exact(pod.name);
   out.namespace_ = exact(pod.namespace_);
   out.uid = exact(pod.uid);
-  out.labels = pod.labels;
+  out.labels = PodLabels::Compacted(pod.labels);
   if (auto it = pod.annotations.find(kGpuIndexAnnotation); it != pod.annotations.end()) {
     out.annotations.reserve(1);
     out.annotations.try_emplace(it->first, it->second);
@@ -142,7 +143,7 @@ Pod CompactBoundPod(const Pod& pod) {
     with_host_ports += std::any_of(c.ports.begin(), c.ports.end(),
                                    [](const ContainerPort& p) { return p.host_port > 0; });
   }
-  out.containers.reserve(with_host_ports);
+  if (with_host_ports > 0) out.containers.reserve(with_host_ports);
   for (const Container& c : pod.containers) {
     const auto host = [](const ContainerPort& p) { return p.host_port > 0; };
     const size_t ports = static_cast<size_t>(std::count_if(c.ports.begin(), c.ports.end(), host));
@@ -155,14 +156,19 @@ Pod CompactBoundPod(const Pod& pod) {
     }
   }
   if (!pod.request.scalars.empty()) {
-    out.node_selector = pod.node_selector;
-    out.node_affinity = pod.node_affinity;
+    if (!pod.node_selector.empty()) out.node_selector = pod.node_selector.get();
+    if (pod.node_affinity.has_value()) out.node_affinity = pod.node_affinity.get();
   }
-  out.pod_affinity = pod.pod_affinity;
-  out.pod_anti_affinity = pod.pod_anti_affinity;
+  const auto affinity = [](const PodAffinity& from, PodAffinity& to) {
+    if (!from.required.empty()) to.required = from.required.get();
+    if (!from.preferred.empty()) to.preferred = from.preferred.get();
+  };
+  affinity(pod.pod_affinity, out.pod_affinity);
+  affinity(pod.pod_anti_affinity, out.pod_anti_affinity);
   const auto compared = [](const Volume& v) { return v.kind != Volume::Kind::kOther; };
-  out.volumes.reserve(
-      static_cast<size_t>(std::count_if(pod.volumes.begin(), pod.volumes.end(), compared)));
+  const size_t volumes =
+      static_cast<size_t>(std::count_if(pod.volumes.begin(), pod.volumes.end(), compared));
+  if (volumes > 0) out.volumes.reserve(volumes);
   for (const Volume& v : pod.volumes) {
     if (compared(v)) out.volumes.push_back(v);
   }

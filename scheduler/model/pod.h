@@ -4,16 +4,139 @@
 /// `Finalize()` computes the derived request totals; every decoder calls it before sharing the
 /// pod. Shared across threads as `shared_ptr<const Pod>`.
 
+#include <concepts>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "scheduler/model/resources.h"
 #include "scheduler/model/selectors.h"
 
 namespace nbsched {
+
+/// A field that a request's pod uses and a bound pod in the live cache (CompactBoundPod) does
+/// not: one pointer, null until the field is written, so a pod that lacks it costs 8 bytes
+/// where the value type costs 24 to 64. Reads of a null box see an empty T; it reads and writes
+/// like the T (its container and optional members forward), and copies deep-copy.
+template <typename T>
+class Boxed {
+ public:
+  Boxed() = default;
+  Boxed(const Boxed& other) : value_(other.value_ ? std::make_unique<T>(*other.value_) : nullptr) {}
+  Boxed(Boxed&&) noexcept = default;
+  Boxed& operator=(const Boxed& other) {
+    if (this != &other) value_ = other.value_ ? std::make_unique<T>(*other.value_) : nullptr;
+    return *this;
+  }
+  Boxed& operator=(Boxed&&) noexcept = default;
+  ~Boxed() = default;
+  template <typename U>
+  requires(!std::same_as<std::remove_cvref_t<U>, Boxed> && std::constructible_from<T, U&&>)
+      Boxed(U&& value)  // NOLINT: implicit, as the T it replaces
+      : value_(std::make_unique<T>(std::forward<U>(value))) {}
+  Boxed& operator=(T value) {
+    mut() = std::move(value);
+    return *this;
+  }
+  template <typename U>
+  requires(!std::same_as<std::remove_cvref_t<U>, Boxed> &&
+           !std::same_as<std::remove_cvref_t<U>, T> && std::assignable_from<T&, U&&>) Boxed&
+  operator=(U&& value) {
+    mut() = std::forward<U>(value);
+    return *this;
+  }
+
+  const T& get() const { return value_ ? *value_ : Empty(); }
+  T& mut() {
+    if (!value_) value_ = std::make_unique<T>();
+    return *value_;
+  }
+  operator const T&() const { return get(); }  // NOLINT: reads as the T
+  operator std::string_view() const            // NOLINT: as std::string's own conversion
+      requires std::same_as<T, std::string> {
+    return get();
+  }
+
+  // Containers.
+  // (Constrained, so that type traits probing for a range see none on a boxed optional.)
+  auto begin() const requires requires(const T& t) { t.begin(); }
+  { return get().begin(); }
+  auto end() const requires requires(const T& t) { t.end(); }
+  { return get().end(); }
+  auto begin() requires requires(T& t) { t.begin(); }
+  { return value_ ? value_->begin() : decltype(value_->begin())(); }
+  auto end() requires requires(T& t) { t.end(); }
+  { return value_ ? value_->end() : decltype(value_->end())(); }
+  size_t size() const { return get().size(); }
+  bool empty() const { return get().empty(); }
+  decltype(auto) operator[](size_t i) const { return get()[i]; }
+  decltype(auto) operator[](size_t i) { return mut()[i]; }
+  template <typename K>
+  decltype(auto) operator[](const K& key) {
+    return mut()[key];
+  }
+  template <typename K>
+  decltype(auto) at(const K& key) const {
+    return get().at(key);
+  }
+  template <typename K>
+  auto find(const K& key) const {
+    return get().find(key);
+  }
+  template <typename K>
+  bool contains(const K& key) const {
+    return get().contains(key);
+  }
+  decltype(auto) front() const { return get().front(); }
+  decltype(auto) back() const { return get().back(); }
+  decltype(auto) back() { return mut().back(); }
+  template <typename U = T>
+  void push_back(typename U::value_type value) {
+    mut().push_back(std::move(value));
+  }
+  template <typename... A>
+  decltype(auto) emplace_back(A&&... a) {
+    return mut().emplace_back(std::forward<A>(a)...);
+  }
+  template <typename... A>
+  decltype(auto) emplace(A&&... a) {
+    return mut().emplace(std::forward<A>(a)...);
+  }
+  template <typename... A>
+  decltype(auto) try_emplace(A&&... a) {
+    return mut().try_emplace(std::forward<A>(a)...);
+  }
+  void reserve(size_t n) { mut().reserve(n); }
+  void clear() { value_.reset(); }
+  // Optionals.
+  bool has_value() const { return get().has_value(); }
+  explicit operator bool() const { return get().has_value(); }
+  decltype(auto) operator*() const { return *get(); }
+  decltype(auto) operator*() { return *mut(); }
+  auto operator->() const { return get().operator->(); }
+  auto operator->() { return mut().operator->(); }
+  decltype(auto) value() const { return get().value(); }
+  void reset() { value_.reset(); }
+
+  friend bool operator==(const Boxed& a, const Boxed& b) { return a.get() == b.get(); }
+  template <typename U>
+  requires(!std::same_as<std::remove_cvref_t<U>, Boxed>) friend bool operator==(const Boxed& a,
+                                                                                const U& b) {
+    return a.get() == b;
+  }
+
+ private:
+  static const T& Empty() {
+    static const T empty{};
+    return empty;
+  }
+  std::unique_ptr<T> value_;
+};
 
 struct ContainerPort {
   int32_t container_port = 0;
@@ -42,9 +165,9 @@ struct WeightedPodAffinityTerm {
   PodAffinityTerm term;
 };
 
-struct PodAffinity {  // used for both podAffinity and podAntiAffinity
-  std::vector<PodAffinityTerm> required;
-  std::vector<WeightedPodAffinityTerm> preferred;
+struct PodAffinity {  // used for both podAffinity and podAntiAffinity (Boxed: most pods have none)
+  Boxed<std::vector<PodAffinityTerm>> required;
+  Boxed<std::vector<WeightedPodAffinityTerm>> preferred;
   bool empty() const { return required.empty() && preferred.empty(); }
 };
 
@@ -67,27 +190,30 @@ struct OwnerReference {
   bool controller = false;
 };
 
+/// The fields only a request's pod reads (or only some bound pods keep) are Boxed: one pointer,
+/// null when absent, so that the live cache's bound pods (CompactBoundPod) do not carry them
+/// inline. Labels of bound pods are in PodLabels' compact form.
 struct Pod {
   std::string name;
   std::string namespace_;
   std::string uid;
   /// metadata.resourceVersion: changes with every update of the pod object.
-  std::string resource_version;
-  Labels labels;
-  Labels annotations;
-  std::vector<OwnerReference> owner_references;
+  Boxed<std::string> resource_version;
+  PodLabels labels;
+  Boxed<Labels> annotations;
+  Boxed<std::vector<OwnerReference>> owner_references;
 
   std::string node_name;
-  std::string scheduler_name;
-  std::vector<Container> containers;
-  std::vector<Container> init_containers;
-  ResourceList overhead;
-  Labels node_selector;
-  std::optional<NodeAffinity> node_affinity;
+  Boxed<std::string> scheduler_name;
+  Boxed<std::vector<Container>> containers;
+  Boxed<std::vector<Container>> init_containers;
+  Boxed<ResourceList> overhead;
+  Boxed<Labels> node_selector;
+  Boxed<std::optional<NodeAffinity>> node_affinity;
   PodAffinity pod_affinity;
   PodAffinity pod_anti_affinity;
-  std::vector<Toleration> tolerations;
-  std::vector<Volume> volumes;
+  Boxed<std::vector<Toleration>> tolerations;
+  Boxed<std::vector<Volume>> volumes;
 
   std::string phase;  // Pending, Running, Succeeded, Failed, Unknown
 
@@ -138,9 +264,9 @@ std::optional<int64_t> ParseUsageAnnotation(std::string_view text);
 /// The pod as the live cache keeps it once it is bound to a node (an existing pod: it is never
 /// the pod of a request, and /bind finds it already bound). Keeps what plugins and the state
 /// machinery read of existing pods, and drops the rest:
-///   kept: name, namespace_, uid, labels, deleting, node_name, phase, pod_affinity,
-///     pod_anti_affinity, has_topology_spread_constraints, every derived field (request,
-///     non_zero_request, legacy_non_zero_request, expected_usage and its flags, limits);
+///   kept: name, namespace_, uid, labels (PodLabels' compact form), deleting, node_name, phase,
+///     pod_affinity, pod_anti_affinity, has_topology_spread_constraints, every derived field
+///     (request, non_zero_request, legacy_non_zero_request, expected_usage and its flags, limits);
 ///     annotations: only kGpuIndexAnnotation (GPU accounting); containers: only those with a
 ///     hostPort, each reduced to its hostPort ports (PodHostPorts); volumes: only the kinds
 ///     NoDiskConflict compares; node_selector and node_affinity of pods that request a scalar

@@ -1,8 +1,15 @@
 #include "scheduler/model/selectors.h"
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
+#include <cstring>
+#include <functional>
+#include <mutex>
+#include <new>
 #include <optional>
+#include <stdexcept>
+#include <unordered_set>
 
 namespace nbsched {
 namespace {
@@ -173,9 +180,26 @@ bool NodeSelectorTermsMatch(const std::vector<NodeSelectorTerm>& terms, const La
   return false;
 }
 
-bool LabelSelectorMatches(const LabelSelector& selector, const Labels& labels) {
+namespace {
+
+std::optional<std::string_view> Find(const PodLabels& labels, std::string_view key) {
+  return labels.Get(key);
+}
+
+// The same rules over either form of labels.
+template <typename L>
+bool MapMatches(const Labels& selector, const L& labels) {
+  for (const auto& [key, value] : selector) {
+    const auto have = Find(labels, key);
+    if (!have.has_value() || *have != value) return false;
+  }
+  return true;
+}
+
+template <typename L>
+bool SelectorMatches(const LabelSelector& selector, const L& labels) {
   if (selector.nothing) return false;
-  if (!MapSelectorMatches(selector.match_labels, labels)) return false;
+  if (!MapMatches(selector.match_labels, labels)) return false;
   for (const auto& req : selector.match_expressions) {
     if (req.op == SelectorOp::kGt || req.op == SelectorOp::kLt) return false;  // invalid here
     if (!RequirementMatches(req.op, req.values, Find(labels, req.key))) return false;
@@ -183,12 +207,19 @@ bool LabelSelectorMatches(const LabelSelector& selector, const Labels& labels) {
   return true;
 }
 
+}  // namespace
+
+bool LabelSelectorMatches(const LabelSelector& selector, const Labels& labels) {
+  return SelectorMatches(selector, labels);
+}
+bool LabelSelectorMatches(const LabelSelector& selector, const PodLabels& labels) {
+  return SelectorMatches(selector, labels);
+}
 bool MapSelectorMatches(const Labels& selector, const Labels& labels) {
-  for (const auto& [key, value] : selector) {
-    const auto have = Find(labels, key);
-    if (!have.has_value() || *have != value) return false;
-  }
-  return true;
+  return MapMatches(selector, labels);
+}
+bool MapSelectorMatches(const Labels& selector, const PodLabels& labels) {
+  return MapMatches(selector, labels);
 }
 
 bool ToleratesTaint(const Toleration& toleration, const Taint& taint) {
@@ -202,6 +233,228 @@ bool ToleratesTaint(const Toleration& toleration, const Taint& taint) {
 bool AnyToleratesTaint(const std::vector<Toleration>& tolerations, const Taint& taint) {
   return std::any_of(tolerations.begin(), tolerations.end(),
                      [&](const Toleration& t) { return ToleratesTaint(t, taint); });
+}
+
+// ---- PodLabels: the compact form and its pool ----
+
+namespace {
+
+// One interned string: its header, then its characters. `refs` counts the compact blocks
+// naming it (a block names a string at most twice: as a key and as a value); guarded by the
+// pool's mutex. `size` and the characters never change.
+struct PooledString {
+  uint32_t refs;
+  uint32_t size;
+  std::string_view view() const { return {reinterpret_cast<const char*>(this + 1), size}; }
+};
+
+struct PooledHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+  size_t operator()(const PooledString* s) const { return (*this)(s->view()); }
+};
+struct PooledEqual {
+  using is_transparent = void;
+  static std::string_view View(std::string_view s) { return s; }
+  static std::string_view View(const PooledString* s) { return s->view(); }
+  template <typename A, typename B>
+  bool operator()(const A& a, const B& b) const {
+    return View(a) == View(b);
+  }
+};
+
+class StringPool {
+ public:
+  // mu_ held by the caller for both.
+  const PooledString* Intern(std::string_view text) {
+    if (auto it = strings_.find(text); it != strings_.end()) {
+      ++const_cast<PooledString*>(*it)->refs;
+      return *it;
+    }
+    void* memory = ::operator new(sizeof(PooledString) + text.size());
+    auto* s = new (memory) PooledString{1, static_cast<uint32_t>(text.size())};
+    if (!text.empty()) std::memcpy(s + 1, text.data(), text.size());
+    strings_.insert(s);
+    return s;
+  }
+  void Release(const PooledString* s) {
+    if (--const_cast<PooledString*>(s)->refs != 0) return;
+    strings_.erase(strings_.find(s->view()));
+    ::operator delete(const_cast<PooledString*>(s));
+  }
+  size_t size() const { return strings_.size(); }
+  std::mutex& mu() { return mu_; }
+
+ private:
+  std::mutex mu_;
+  std::unordered_set<const PooledString*, PooledHash, PooledEqual> strings_;
+};
+
+StringPool& Pool() {
+  static auto* pool = new StringPool();  // never destroyed: pods may outlive static teardown
+  return *pool;
+}
+
+}  // namespace
+
+// The compact form: a count of copies, the entry count, then 2·size string pointers (key,
+// value, key, value, ...) sorted by key.
+struct PodLabels::Block {
+  mutable std::atomic<uint32_t> copies;
+  uint32_t size;
+  const PooledString** entries() const {
+    return reinterpret_cast<const PooledString**>(const_cast<Block*>(this + 1));
+  }
+};
+
+size_t PodLabelPoolSize() {
+  StringPool& pool = Pool();
+  std::lock_guard<std::mutex> lock(pool.mu());
+  return pool.size();
+}
+
+PodLabels::PodLabels(const PodLabels& other) : map_(other.map_), block_(other.block_) {
+  if (block_ != nullptr) block_->copies.fetch_add(1, std::memory_order_relaxed);
+}
+
+PodLabels::PodLabels(PodLabels&& other) noexcept
+    : map_(std::move(other.map_)), block_(other.block_) {
+  other.block_ = nullptr;
+}
+
+PodLabels& PodLabels::operator=(const PodLabels& other) {
+  if (this == &other) return *this;
+  PodLabels copy(other);
+  return *this = std::move(copy);
+}
+
+PodLabels& PodLabels::operator=(PodLabels&& other) noexcept {
+  if (this == &other) return *this;
+  Release();
+  map_ = std::move(other.map_);
+  block_ = other.block_;
+  other.block_ = nullptr;
+  return *this;
+}
+
+PodLabels::~PodLabels() { Release(); }
+
+void PodLabels::Release() {
+  if (block_ == nullptr) return;
+  const Block* block = block_;
+  block_ = nullptr;
+  if (block->copies.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+  {
+    StringPool& pool = Pool();
+    std::lock_guard<std::mutex> lock(pool.mu());
+    for (uint32_t i = 0; i < 2 * block->size; ++i) pool.Release(block->entries()[i]);
+  }
+  block->~Block();
+  ::operator delete(const_cast<Block*>(block));
+}
+
+PodLabels PodLabels::Compacted(const PodLabels& labels) {
+  if (labels.compact()) return labels;
+  PodLabels out;
+  const size_t n = labels.map_.size();
+  if (n == 0) return out;
+  void* memory = ::operator new(sizeof(Block) + 2 * n * sizeof(const PooledString*));
+  Block* block = new (memory) Block{{1}, static_cast<uint32_t>(n)};
+  const PooledString** entries = block->entries();
+  {
+    StringPool& pool = Pool();
+    std::lock_guard<std::mutex> lock(pool.mu());
+    size_t i = 0;
+    for (const auto& [key, value] : labels.map_) {
+      entries[i++] = pool.Intern(key);
+      entries[i++] = pool.Intern(value);
+    }
+  }
+  out.block_ = block;
+  return out;
+}
+
+size_t PodLabels::size() const { return block_ != nullptr ? block_->size : map_.size(); }
+
+PodLabels::value_type PodLabels::Entry(size_t index) const {
+  if (block_ != nullptr) {
+    const PooledString* const* entries = block_->entries();
+    return {entries[2 * index]->view(), entries[2 * index + 1]->view()};
+  }
+  const auto& item = *(map_.begin() + static_cast<std::ptrdiff_t>(index));
+  return {item.first, item.second};
+}
+
+PodLabels::const_iterator PodLabels::find(std::string_view key) const {
+  if (block_ == nullptr) {
+    auto it = map_.find(key);
+    return {this, static_cast<size_t>(it - map_.begin())};
+  }
+  const PooledString* const* entries = block_->entries();
+  size_t lo = 0;
+  size_t hi = block_->size;
+  while (lo < hi) {  // the first entry whose key is not below `key`
+    const size_t mid = lo + (hi - lo) / 2;
+    if (entries[2 * mid]->view() < key) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  if (lo < block_->size && entries[2 * lo]->view() == key) return {this, lo};
+  return end();
+}
+
+std::optional<std::string_view> PodLabels::Get(std::string_view key) const {
+  if (block_ == nullptr) {
+    auto it = map_.find(key);
+    if (it == map_.end()) return std::nullopt;
+    return std::string_view(it->second);
+  }
+  auto it = find(key);
+  if (it == end()) return std::nullopt;
+  return it->second;
+}
+
+std::string_view PodLabels::at(std::string_view key) const {
+  auto value = Get(key);
+  if (!value.has_value()) throw std::out_of_range("PodLabels::at");
+  return *value;
+}
+
+Labels PodLabels::ToMap() const {
+  if (block_ == nullptr) return map_;
+  Labels out;
+  out.reserve(size());
+  for (const auto& [key, value] : *this) out.try_emplace(key, value);
+  return out;
+}
+
+Labels& PodLabels::map() {
+  if (block_ != nullptr) {
+    Labels expanded = ToMap();
+    Release();
+    map_ = std::move(expanded);
+  }
+  return map_;
+}
+
+void PodLabels::clear() {
+  Release();
+  map_.clear();
+}
+
+bool operator==(const PodLabels& a, const PodLabels& b) {
+  if (a.block_ == nullptr && b.block_ == nullptr) return a.map_ == b.map_;
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin());
+}
+
+bool operator==(const PodLabels& a, const Labels& b) {
+  if (a.block_ == nullptr) return a.map_ == b;
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [](const auto& x, const auto& y) {
+           return x.first == y.first && x.second == y.second;
+         });
 }
 
 }  // namespace nbsched
