@@ -513,8 +513,13 @@ bool FastDecodeExtenderArgs(std::string_view body, ExtenderArgs* args) {
   }
   // Nothing may follow the top object.
   if (doc.current_location().error() != simdjson::OUT_OF_BOUNDS) return false;
-  // Without Nodes items: exactly Pod, NodeNames and perhaps a null Nodes.
-  if (!args->nodes && (!have_names || other_members)) return false;
+  if (!args->nodes) {
+    // Cache-capable: exactly Pod, NodeNames and perhaps a null Nodes. The NodeList cache is
+    // left as it is (it is for the next NodeList body).
+    if (!have_names || other_members || !FastDecodePod(pod_raw, args)) return false;
+    args->node_names = std::move(names);
+    return true;
+  }
   if (!FastDecodePod(pod_raw, args)) return false;
   for (NodeItem& item : items) item.raw_json = in_body(item.raw_json);
   if (!decoded_docs.empty() || cache == nullptr || cache->size() != items.size()) {

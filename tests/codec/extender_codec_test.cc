@@ -531,6 +531,17 @@ TEST_CASE("NodeList decoder reuses only nodes whose read members did not change"
   CHECK((*second->nodes)[1].node == (*first->nodes)[1].node);  // shared, unchanged
   CHECK((*second->nodes)[2].node == (*first->nodes)[2].node);
   CHECK((*second->nodes)[2].raw_json == items[2]);  // the new text is echoed
+  // A cache-capable body in between neither uses nor clears the NodeList cache.
+  absl::StatusOr<ExtenderArgs> names =
+      DecodeExtenderArgs(R"({"Pod":{},"Nodes":null,"NodeNames":["a","b2"]})");
+  REQUIRE(names.ok());
+  CHECK_FALSE(names->nodes.has_value());
+  CHECK(*names->node_names == std::vector<std::string>{"a", "b2"});
+  absl::StatusOr<ExtenderArgs> again = DecodeExtenderArgs(std::string_view(second_body));
+  REQUIRE(again.ok());
+  for (size_t i = 0; i < items.size(); ++i) {
+    CHECK((*again->nodes)[i].node == (*second->nodes)[i].node);
+  }
   // The same nodes in another order: each still decodes as itself.
   std::swap(items[0], items[1]);
   const std::string third_body = NodeListBody(items);
