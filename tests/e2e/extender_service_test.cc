@@ -40,6 +40,19 @@ struct Fixture {
   ExtenderService service;
 };
 
+// A service with a FilterMemo (`f`) next to one without (`plain`: every request runs the
+// filters and hashes every name); their replies must be the same.
+struct MemoPair {
+  static ExtenderOptions WithMemo(FilterMemo* memo) {
+    ExtenderOptions options;
+    options.filter_memo = memo;
+    return options;
+  }
+  FilterMemo memo;
+  Fixture f{ReadFile("examples/policy.yaml"), WithMemo(&memo)};
+  Fixture plain;
+};
+
 json Args(const json& pod, const std::vector<std::string>& names, bool lowercase = false) {
   return lowercase ? json{{"pod", pod}, {"nodenames", names}}
                    : json{{"Pod", pod}, {"Nodes", nullptr}, {"NodeNames", names}};
@@ -475,11 +488,10 @@ TEST_CASE("Preempt keeps only nodes where the victims free enough GPUs",
 
 TEST_CASE("FilterMemo: /prioritize and /explain reuse the verdicts of the same cycle's /filter",
           "[e2e][service][memo]") {
-  FilterMemo memo;
-  ExtenderOptions options;
-  options.filter_memo = &memo;
-  Fixture f(ReadFile("examples/policy.yaml"), options);
-  Fixture plain;  // no memo: every request runs the filters
+  MemoPair pair;
+  FilterMemo& memo = pair.memo;
+  Fixture& f = pair.f;
+  Fixture& plain = pair.plain;
   const auto both = [&](HttpResponse (ExtenderService::*verb)(const HttpRequest&) const,
                         const json& body) {
     const HttpResponse with = f.Post(verb, body.dump());
@@ -548,12 +560,8 @@ TEST_CASE("FilterMemo: /prioritize and /explain reuse the verdicts of the same c
 
 TEST_CASE("FilterMemo: a /filter checks its names against the last /filter's order first",
           "[e2e][service][memo]") {
-  FilterMemo memo;
-  ExtenderOptions options;
-  options.filter_memo = &memo;
-  Fixture f(ReadFile("examples/policy.yaml"), options);
-  Fixture plain;  // no memo: every name hashed
-  CHECK(memo.FilterOrder() == nullptr);
+  MemoPair pair;
+  CHECK(pair.memo.FilterOrder() == nullptr);
   const std::vector<std::vector<std::string>> lists = {
       kAll,
       kAll,                                         // the same order: every hint right
@@ -565,12 +573,12 @@ TEST_CASE("FilterMemo: a /filter checks its names against the last /filter's ord
   for (const auto& names : lists) {
     INFO(names.size());
     const std::string body = Args(NotebookPod(), names).dump();
-    const HttpResponse with = f.Post(&ExtenderService::Filter, body);
-    const HttpResponse without = plain.Post(&ExtenderService::Filter, body);
+    const HttpResponse with = pair.f.Post(&ExtenderService::Filter, body);
+    const HttpResponse without = pair.plain.Post(&ExtenderService::Filter, body);
     CHECK(with.status == 200);
     CHECK(with.body == without.body);
-    REQUIRE(memo.FilterOrder() != nullptr);
-    CHECK(memo.FilterOrder()->size() == names.size());
+    REQUIRE(pair.memo.FilterOrder() != nullptr);
+    CHECK(pair.memo.FilterOrder()->size() == names.size());
   }
 }
 
