@@ -162,19 +162,16 @@ class ReasonTexts {
 };
 
 // `"name":"message"` members of a JSON object, collected as views and written in one go (their
-// size is known, as an upper bound, before the first byte: one allocation for the whole reply).
+// size is known before the first byte: one allocation for the whole reply when no name needs
+// escaping).
 class FailureMap {
  public:
-  explicit FailureMap(bool names_plain) : names_plain_(names_plain) {}
+  /// `names_plain`: every name is known to be plain JSON (Decision::names_plain).
+  explicit FailureMap(bool names_plain) : known_plain_(names_plain) {}
   void Add(std::string_view name, std::string_view text) {
     entries_.push_back({name, text});
-    if (!names_plain_ && !IsPlainJson(name)) {
-      std::string escaped;
-      AppendJsonString(&escaped, name);
-      bytes_ += escaped.size() - name.size();
-      names_plain_entries_ = false;
-    }
-    bytes_ += name.size() + text.size() + 6;  // "name":"text",
+    if (plain_ && !known_plain_ && !IsPlainJson(name)) plain_ = false;
+    bytes_ += name.size() + text.size() + 6;  // "name":"text", (names to escape: more)
   }
   size_t size() const { return bytes_ + 2; }
   void AppendTo(std::string* out) const {
@@ -182,7 +179,7 @@ class FailureMap {
     for (size_t k = 0; k < entries_.size(); ++k) {
       if (k > 0) out->push_back(',');
       const auto [name, text] = entries_[k];
-      if (names_plain_ || names_plain_entries_) {
+      if (plain_) {
         out->push_back('"');
         out->append(name);
         out->push_back('"');
@@ -199,8 +196,8 @@ class FailureMap {
  private:
   std::vector<std::pair<std::string_view, std::string_view>> entries_;
   size_t bytes_ = 0;
-  bool names_plain_;
-  bool names_plain_entries_ = true;  // every name added so far is plain JSON
+  const bool known_plain_;
+  bool plain_ = true;  // every name added so far is plain JSON: copied without escaping
 };
 
 // ---- the NodeList decoder (DecodeExtenderArgs's fast path) ----
@@ -443,7 +440,8 @@ bool FastDecodeExtenderArgs(std::string_view body, ExtenderArgs* args) {
   std::vector<NodeItem> items;
   std::optional<std::vector<std::string>> names;
   PaddedBuffer node_doc;
-  const std::shared_ptr<const NodeCache> cache = CurrentNodeCache();
+  // The previous NodeList's nodes, taken (under its lock) only for a body with Nodes items.
+  std::shared_ptr<const NodeCache> cache;
   std::vector<std::pair<size_t, std::string>> decoded_docs;  // the nodes not reused
   const Path nodes_path{nullptr, "Nodes"};
   const Path items_path = nodes_path.Key("items");
@@ -471,6 +469,7 @@ bool FastDecodeExtenderArgs(std::string_view body, ExtenderArgs* args) {
         if (member_key != "items") continue;
         if (have_items) return false;
         have_items = true;
+        cache = CurrentNodeCache();
         od::array arr;
         if (member.value().get_array().get(arr) != simdjson::SUCCESS) return false;
         size_t i = 0;
