@@ -297,6 +297,15 @@ std::string UsageSourceWarning(const framework::Policy& policy, bool has_usage_s
 }
 
 int Serve(const ServeOptions& opts) {
+  // Block the stop and reload signals before any thread starts (the live cluster's informers
+  // and the usage poller start below: a thread that inherited them unblocked could take a
+  // SIGTERM with its default action and kill the process), then wait for them at the end.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   ConfigureAllocatorForServing();
   if (opts.log_level) SetLogLevel(*opts.log_level);
   if (opts.max_nodes) codec::SetMaxNodesPerRequest(*opts.max_nodes);
@@ -485,13 +494,6 @@ int Serve(const ServeOptions& opts) {
                           }
                         });
 
-  // Block the stop and reload signals before any thread starts, then wait for them here.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGHUP);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   watcher.Start();
 
   HttpServer http(options);
